@@ -1,0 +1,1 @@
+"""Policy as code: the YAML file that says who may post what, where, from which device."""

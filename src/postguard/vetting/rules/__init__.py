@@ -1,0 +1,1 @@
+"""The rules: one check per file, registered in `registry.py`."""
