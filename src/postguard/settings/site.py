@@ -20,7 +20,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "postguard.core",
 ]
+AUTH_USER_MODEL = "core.User"
 
 DATABASES = {
     "default": {

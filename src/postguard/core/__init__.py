@@ -1,0 +1,1 @@
+"""Shared pieces with no domain logic: the user model, the permission choke point, utilities."""
