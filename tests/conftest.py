@@ -53,6 +53,16 @@ def _refuse_outbound_network() -> Iterator[None]:
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _audit_log_flushable() -> Iterator[None]:
+    # The database refuses DELETE/TRUNCATE on the audit log; transactional tests empty every
+    # table between tests, so the flush may lift the audit triggers for its own transaction.
+    from postguard.audit.testing import flushable_audit_log
+
+    with flushable_audit_log():
+        yield
+
+
 def _touches_database(item: pytest.Item) -> bool:
     if item.get_closest_marker("django_db") is not None:
         return True
@@ -68,3 +78,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if deselected:
         config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+# --- Test-only settings and the fixed cast (registry helper) -----------------------------------
+# The one place tests override settings: a fast password hasher (argon2 is slow on purpose).
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher() -> Iterator[None]:
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture
+def cast(db: None) -> Any:
+    """lola and leo (leads), sam (security), ada (auditor), eddie/rita/connie (editor, reviewer,
+    contributor on Bluesky), ollie (editor on Mastodon), mona (editor without MFA), nora (no
+    role). See tests/cast.py."""
+    from tests.cast import build_cast
+
+    return build_cast()

@@ -98,3 +98,71 @@ def string_list(
     if value is None:
         return default
     return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def bind_address(
+    name: str, default: tuple[str, int], environ: Mapping[str, str] | None = None
+) -> tuple[str, int]:
+    """HOST:PORT (an IPv6 host in brackets: [::1]:8000); the port is 1 to 65535."""
+    value = raw(name, environ)
+    if value is None:
+        return default
+    text = value.strip()
+    accepted = "accepted: HOST:PORT such as 127.0.0.1:8000, 0.0.0.0:8080 or [::1]:8000"
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not host or not port_text.isdigit():
+        raise SettingError(f"{name}={value!r} is not a bind address; {accepted}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise SettingError(f"{name}={value!r}: put an IPv6 host in brackets; {accepted}")
+    port = int(port_text)
+    if not 1 <= port <= 65535 or not host:
+        raise SettingError(f"{name}={value!r}: the port must be 1 to 65535; {accepted}")
+    return host, port
+
+
+def byte_size(
+    name: str, default: int, *, minimum: int = 1, environ: Mapping[str, str] | None = None
+) -> int:
+    """A size in bytes: a whole number, optionally with a unit (10MB, 512KiB, 2G)."""
+    value = raw(name, environ)
+    if value is None:
+        return default
+    text = value.strip().upper().replace(" ", "")
+    units = {
+        "": 1, "B": 1,
+        "K": 1000, "KB": 1000, "KIB": 1024,
+        "M": 1000**2, "MB": 1000**2, "MIB": 1024**2,
+        "G": 1000**3, "GB": 1000**3, "GIB": 1024**3,
+    }  # fmt: skip
+    digits = len(text) - len(text.lstrip("0123456789"))
+    number, unit = text[:digits], text[digits:]
+    if not number or unit not in units:
+        raise SettingError(
+            f"{name}={value!r} is not a size; use bytes or a unit: 10MB, 512KiB, 2GB"
+        )
+    size = int(number) * units[unit]
+    if size < minimum:
+        raise SettingError(f"{name}={value!r} is too small; the minimum is {minimum} bytes")
+    return size
+
+
+def url(
+    name: str,
+    default: str | None,
+    schemes: tuple[str, ...],
+    environ: Mapping[str, str] | None = None,
+) -> str | None:
+    """A URL whose scheme is one of `schemes`; the message never repeats a password."""
+    value = raw(name, environ)
+    if value is None or not value.strip():
+        return default
+    text = value.strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep or scheme.lower() not in schemes or not rest:
+        shown = f"{scheme}://..." if sep else "<not a URL>"
+        raise SettingError(
+            f"{name}={shown} is not a URL with one of the schemes: {', '.join(schemes)}"
+        )
+    return text

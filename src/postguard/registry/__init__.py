@@ -1,0 +1,1 @@
+"""The organization registry: people and their grants, platform accounts, devices, the directory."""
