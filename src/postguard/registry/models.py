@@ -214,7 +214,8 @@ class DirectoryEntry(RestrictedModel):
     preferred_name = models.CharField(max_length=200, blank=True)
     department = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(unique=True)
+    # Re-imports update entries by email; rows without one are matched by name and department.
+    email = models.EmailField(unique=True, null=True, blank=True)
     phone = models.CharField(max_length=60, blank=True)
     office = models.CharField(max_length=200, blank=True)
     team = models.CharField(max_length=200, blank=True)
