@@ -30,7 +30,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from postguard.policy.schema import Policy
+from postguard.policy.schema import DomainName, Policy
 
 __all__ = [
     "MAX_ALIASES",
@@ -423,6 +423,8 @@ def _col(node: Node | None) -> int:
 def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
@@ -503,15 +505,54 @@ def _issue_from_error(error: Any, marks: dict[_Path, _Marks], root: Node | None)
             _describe_field(loc),
         )
     node = mark.value if mark is not None else _node(None, root)
-    message = str(error["msg"])
-    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    if known != loc and kind not in {"value_error", "assertion_error"}:
-        # The error is about a part of the value that the file does not spell out separately.
-        message = f"{message}"
-    received = error.get("input")
+    message = _message(kind, str(error["msg"]), error.get("input"))
+    accepted = _HINTS.get(field_path) or _describe_field(field_path)
+    return PolicyIssue(_line(node), _col(node), shown_path, message, accepted)
+
+
+_HINTS: dict[_Path, str] = {
+    ("approvals", "self_approval"): "false: nobody may approve their own post",
+    ("ticket_pattern",): r"a regular expression such as '\b(?:INC|REQ)-\d{4,}\b', or null",
+    ("version",): "1",
+}
+
+
+def _message(kind: str, pydantic_message: str, received: Any) -> str:
+    shown = _show(received)
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return f"{shown} is not a whole number"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"{shown} is not true or false"
+    if kind in {"float_parsing", "float_type"}:
+        return f"{shown} is not a number"
+    if kind == "string_type":
+        return f"expected text, found {shown}"
+    if kind in {"tuple_type", "list_type", "iterable_type"}:
+        return f"expected a list, found {shown}"
+    if kind in {"dict_type", "model_type", "model_attributes_type", "mapping_type"}:
+        return f"expected a mapping (indented 'key: value' lines), found {shown}"
+    if kind in {"literal_error", "enum"}:
+        return f"{shown} is not one of the accepted values"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "too_short":
+        return "needs at least one item, found none"
+    message = pydantic_message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     if kind not in {"value_error", "assertion_error"} and _is_scalar(received):
-        message += f"; found {received!r}"
-    return PolicyIssue(_line(node), _col(node), shown_path, message, _describe_field(field_path))
+        message += f"; found {shown}"
+    return message
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null (nothing)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return repr(value[:60] + ("..." if len(value) > 60 else ""))
+    if isinstance(value, int | float):
+        return repr(value)
+    return _kind(value)
 
 
 def _node(marks: _Marks | None, root: Node | None) -> Node | None:
@@ -594,6 +635,8 @@ def _describe_field(loc: _Path) -> str:
 def describe(annotation: Any) -> str:
     """What a value of this type looks like, in words a person writing YAML understands."""
     bounds = ""
+    if annotation == DomainName:
+        return "a domain name such as example.gov"
     if typing.get_origin(annotation) is typing.Annotated:
         base, *metadata = typing.get_args(annotation)
         bounds = _bounds(metadata)

@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 DEFAULT_PRIVATE_MESSAGE_WORDING = (
     "Please don't share personal details here. Send us a private message and we'll look into it."
@@ -44,6 +51,10 @@ def _domain(value: str) -> str:
     if not _DOMAIN.match(domain):
         raise ValueError(f"{value!r} is not a domain name; expected something like 'example.gov'")
     return domain
+
+
+# Validated item by item, so an error names the one bad entry (domains[2]), not the whole list.
+DomainName = Annotated[str, AfterValidator(_domain)]
 
 
 class PublicContacts(_Strict):
@@ -128,12 +139,12 @@ class Media(_Strict):
 class Policy(_Strict):
     version: Literal[1] = 1
     organization: str = Field(min_length=1, max_length=200)
-    domains: tuple[str, ...] = Field(min_length=1)
+    domains: tuple[DomainName, ...] = Field(min_length=1)
     # Local parts ("social") or full addresses ("social@example.gov").
     role_addresses: tuple[str, ...] = ("social", "communications", "press", "info")
     public_contacts: PublicContacts = PublicContacts()
-    allowed_link_domains: tuple[str, ...] = ()
-    internal_domains: tuple[str, ...] = ()
+    allowed_link_domains: tuple[DomainName, ...] = ()
+    internal_domains: tuple[DomainName, ...] = ()
     codenames: tuple[str, ...] = ()
     ticket_pattern: str | None = r"\b(?:INC|REQ|CHG|TKT)-?\d{4,}\b"
     lexicon: Lexicon = Lexicon()
@@ -146,15 +157,23 @@ class Policy(_Strict):
     incident: Incident = Incident()
     media: Media = Media()
 
-    @field_validator("domains", "allowed_link_domains", "internal_domains", mode="after")
-    @classmethod
-    def _domains_are_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(_domain(v) for v in value)
-
     @field_validator("role_addresses", mode="after")
     @classmethod
-    def _role_addresses_lowercase(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(v.lower() for v in value)
+    def _role_addresses_lowercase(
+        cls, value: tuple[str, ...], info: ValidationInfo
+    ) -> tuple[str, ...]:
+        addresses = tuple(v.lower() for v in value)
+        # Checked here rather than on the whole model so the error points at role_addresses.
+        domains: tuple[str, ...] | None = info.data.get("domains")
+        if domains is None:  # the domains are invalid and already reported
+            return addresses
+        for address in addresses:
+            if "@" in address and address.rsplit("@", 1)[1] not in domains:
+                raise ValueError(
+                    f"role address {address!r} is not on one of the organization's domains "
+                    f"({', '.join(domains)})"
+                )
+        return addresses
 
     @field_validator("ticket_pattern", mode="after")
     @classmethod
@@ -165,16 +184,6 @@ class Policy(_Strict):
             except re.error as exc:
                 raise ValueError(f"not a valid regular expression: {exc}") from None
         return value
-
-    @model_validator(mode="after")
-    def _role_addresses_on_own_domains(self) -> Policy:
-        for address in self.role_addresses:
-            if "@" in address and address.rsplit("@", 1)[1] not in self.domains:
-                raise ValueError(
-                    f"role address {address!r} is not on one of the organization's domains "
-                    f"({', '.join(self.domains)})"
-                )
-        return self
 
     def is_role_address(self, address: str) -> bool:
         lowered = address.lower()
