@@ -1,0 +1,1 @@
+"""Platform connectors: one interface (base.py), one package per platform, one HTTP client."""
