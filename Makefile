@@ -20,6 +20,7 @@ $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 
 ## install: the Python environment (pinned by requirements.lock, hash-checked)
 install: $(VENV)/.installed
+	@bash tools/fetch-centerface.sh $(BIN)/python
 
 ## system: Debian packages the tests need (Chromium for browser tests, exiftool for image tests)
 system:

@@ -204,6 +204,11 @@ def open_image(data: bytes, name: str, limits: ImageLimits = DEFAULT_LIMITS) -> 
     except Image.DecompressionBombError as exc:
         raise ImageError(f"{label}: refused as a decompression bomb ({exc})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if "runcated" in str(exc):
+            raise ImageError(
+                f"{label}: the {FORMATS[real]} file is truncated (it ends after "
+                f"{len(data):,} bytes); upload the whole file again"
+            ) from None
         raise ImageError(
             f"{label}: the {FORMATS[real]} file is damaged and cannot be opened ({exc})"
         ) from None
