@@ -1,0 +1,218 @@
+"""Build `benchmarks/data/posts.jsonl` from the hand-written posts and the seeded generator.
+
+Source format (`benchmarks/data/src/<org>.txt`): posts separated by header lines
+
+    === bluesky [long] [history=NAME] [lang=es] [note=free text up to the end of the line]
+
+then the post's text, in which every gold finding is marked `[[rule.id|span]]`. Marks nest;
+`[[rule.a#1,rule.b|span]]` gives one span two rules; `#name` puts spans in one group (an employee's
+name and the identifiers that expose them: a rule finding any of them finds that exposure). The
+header word `long` marks the whole post as `platform.length`, and the build checks it against the
+platform's own way of counting (and that every other post fits). Lines starting with `#` before
+the first header are comments. `\\n` is not special: posts keep their real line breaks.
+
+    python -m benchmarks.build_labelled
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.labelled import DATA, LIMITS, PLATFORMS, POSTS, RULE_IDS, platform_length
+
+SOURCES = DATA / "src"
+
+
+class MarkupError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RawPost:
+    org: str
+    marked: str
+    platform: str | None
+    long: bool
+    history: str | None
+    lang: str
+    note: str
+    where: str
+
+
+def parse_marked(marked: str, where: str = "") -> tuple[str, list[dict[str, object]]]:
+    """Strip the marks and return (text, gold spans with exact offsets)."""
+    out: list[str] = []
+    length = 0
+    stack: list[tuple[list[tuple[str, str | None]], int]] = []
+    gold: list[dict[str, object]] = []
+    i = 0
+    while i < len(marked):
+        if marked.startswith("[[", i):
+            bar = marked.find("|", i + 2)
+            if bar < 0:
+                raise MarkupError(f"{where}: '[[' without '|' at character {i}")
+            labels: list[tuple[str, str | None]] = []
+            for label in marked[i + 2 : bar].split(","):
+                rule, _, group = label.strip().partition("#")
+                if rule not in RULE_IDS:
+                    raise MarkupError(f"{where}: unknown rule {rule!r} at character {i}")
+                labels.append((rule, group or None))
+            stack.append((labels, length))
+            i = bar + 1
+            continue
+        if marked.startswith("]]", i) and stack:
+            labels, start = stack.pop()
+            text_so_far = "".join(out)
+            for rule, group in labels:
+                item: dict[str, object] = {
+                    "rule": rule,
+                    "start": start,
+                    "end": length,
+                    "text": text_so_far[start:length],
+                }
+                if group:
+                    item["group"] = group
+                gold.append(item)
+            i += 2
+            continue
+        out.append(marked[i])
+        length += 1
+        i += 1
+    if stack:
+        raise MarkupError(f"{where}: a '[[' is never closed")
+    return "".join(out), gold
+
+
+def read_sources(directory: Path = SOURCES) -> list[RawPost]:
+    posts: list[RawPost] = []
+    for path in sorted(directory.glob("*.txt")):
+        org = path.stem
+        header: dict[str, object] | None = None
+        lines: list[str] = []
+        header_line = 0
+
+        def flush() -> None:
+            if header is None:
+                return
+            body = "\n".join(lines).strip("\n")
+            if not body.strip():
+                raise MarkupError(f"{path}:{header_line}: empty post")
+            posts.append(
+                RawPost(
+                    org=org,
+                    marked=body,
+                    platform=header["platform"],  # type: ignore[arg-type]  # set below
+                    long=bool(header["long"]),
+                    history=header["history"],  # type: ignore[arg-type]
+                    lang=str(header["lang"]),
+                    note=str(header["note"]),
+                    where=f"{path}:{header_line}",
+                )
+            )
+
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.startswith("==="):
+                flush()
+                header = _header(line[3:], f"{path}:{number}")
+                header_line = number
+                lines = []
+            elif header is None:
+                if line.strip() and not line.startswith("#"):
+                    raise MarkupError(f"{path}:{number}: text before the first '===' header")
+            else:
+                lines.append(line)
+        flush()
+    return posts
+
+
+def _header(rest: str, where: str) -> dict[str, object]:
+    header: dict[str, object] = {
+        "platform": None,
+        "long": False,
+        "history": None,
+        "lang": "en",
+        "note": "",
+    }
+    rest, _, note = rest.partition("note=")
+    header["note"] = note.strip()
+    for word in rest.split():
+        if word in PLATFORMS:
+            header["platform"] = word
+        elif word == "none":
+            header["platform"] = None
+        elif word == "long":
+            header["long"] = True
+        elif word.startswith("history="):
+            header["history"] = word.removeprefix("history=")
+        elif word.startswith("lang="):
+            header["lang"] = word.removeprefix("lang=")
+        else:
+            raise MarkupError(
+                f"{where}: unknown header word {word!r}; expected a platform "
+                f"({', '.join(PLATFORMS)}, none), long, history=NAME, lang=xx or note=..."
+            )
+    return header
+
+
+def build(raw_posts: list[RawPost]) -> list[dict[str, object]]:
+    records: list[dict[str, object]] = []
+    counters: dict[str, int] = {}
+    for raw in raw_posts:
+        text, gold = parse_marked(raw.marked, raw.where)
+        platform = raw.platform
+        if platform is not None:
+            counted = platform_length(platform, text)
+            over = counted > LIMITS[platform]
+            if over != raw.long:
+                raise MarkupError(
+                    f"{raw.where}: {platform} counts {counted} of {LIMITS[platform]}; the header "
+                    f"{'says' if raw.long else 'does not say'} 'long'"
+                )
+            if over:
+                gold.append({"rule": "platform.length", "start": 0, "end": len(text), "text": text})
+        elif raw.long:
+            raise MarkupError(f"{raw.where}: 'long' needs a platform")
+        counters[raw.org] = counters.get(raw.org, 0) + 1
+        record: dict[str, object] = {
+            "id": f"{raw.org}-{counters[raw.org]:04d}",
+            "org": raw.org,
+            "text": text,
+            "platform": platform,
+            "gold": sorted(gold, key=lambda g: (g["start"], g["rule"])),  # type: ignore[arg-type,return-value]
+        }
+        if raw.history:
+            record["history"] = raw.history
+        if raw.lang != "en":
+            record["lang"] = raw.lang
+        if raw.note:
+            record["note"] = raw.note
+        records.append(record)
+    return records
+
+
+def main() -> int:
+    from benchmarks.generate import generated_posts
+
+    try:
+        records = build(read_sources() + generated_posts())
+    except MarkupError as exc:
+        print(f"build_labelled: {exc}", file=sys.stderr)
+        return 2
+    with POSTS.open("w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    by_rule: dict[str, int] = {}
+    for record in records:
+        for item in record["gold"]:  # type: ignore[attr-defined]
+            by_rule[item["rule"]] = by_rule.get(item["rule"], 0) + 1
+    print(f"wrote {len(records)} posts to {POSTS}")
+    for rule in RULE_IDS:
+        print(f"  {rule:<28} {by_rule.get(rule, 0):>4} gold spans")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
