@@ -1,0 +1,1 @@
+"""Views, one module per area. Every view asks `can()` or queries through `.restrict()`."""

@@ -1,0 +1,139 @@
+"""Platform accounts: list, detail with posture findings, add and edit (lead and security)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from postguard.core.permissions import can, require
+from postguard.registry import services
+from postguard.registry.models import Person, PlatformAccount
+from postguard.web.forms import add_service_error
+from postguard.web.views.posture import account_row, grade
+
+ACCOUNT_FIELDS = (
+    "platform",
+    "handle",
+    "url",
+    "login_email",
+    "recovery_email",
+    "recovery_phone",
+    "keeper_role",
+    "keeper",
+    "mfa_method",
+    "last_rotation",
+)
+
+
+class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = PlatformAccount
+        fields = ACCOUNT_FIELDS
+        # Django's Meta idiom: class-level dicts read once by the ModelForm metaclass.
+        widgets = {"last_rotation": forms.DateInput(attrs={"type": "date"})}  # noqa: RUF012
+        help_texts = {  # noqa: RUF012  # Django's Meta idiom
+            "handle": "As it appears on the platform, e.g. @examplecounty.",
+            "login_email": "Should be a role address on an organization domain (social@...).",
+            "recovery_email": "A role address; never a personal mailbox.",
+            "recovery_phone": "An organization number from the policy; never a personal phone.",
+            "mfa_method": "App or hardware key. SMS and none are findings.",
+            "last_rotation": "The date the password was last changed.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["keeper"].queryset = Person.objects.filter(status=Person.Status.ACTIVE)
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "account.view", request=request)
+    accounts = PlatformAccount.objects.restrict(
+        request.user, "account.view", request=request
+    ).select_related("keeper__user")
+    rows = []
+    for account in accounts:
+        row = account_row(account)
+        rows.append({"account": account, "findings": row.findings if row else []})
+    return render(
+        request,
+        "web/accounts/list.html",
+        {"rows": rows, "can_add": can(request.user, "account.create", request=request)},
+    )
+
+
+def _visible(request: HttpRequest, pk: int) -> PlatformAccount:
+    accounts = PlatformAccount.objects.restrict(request.user, "account.view", request=request)
+    return get_object_or_404(accounts.select_related("keeper__user"), pk=pk)
+
+
+@login_required
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _visible(request, pk)
+    row = account_row(account)
+    score = row.score if row else 100
+    return render(
+        request,
+        "web/accounts/detail.html",
+        {
+            "account": account,
+            "findings": row.findings if row else [],
+            "score": score,
+            "grade_class": {"good": "ok", "fair": "warn", "poor": "bad"}[grade(score)],
+            "can_change": can(request.user, "account.change", account, request=request),
+        },
+    )
+
+
+def _form_page(request: HttpRequest, form: AccountForm, heading: str, cancel: str) -> HttpResponse:
+    return render(
+        request,
+        "web/form.html",
+        {"form": form, "heading": heading, "cancel_url": cancel, "submit_label": "Save account"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def account_add(request: HttpRequest) -> HttpResponse:
+    require(request.user, "account.create", request=request)
+    form = AccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.create_account(request.user, **_fields(form))
+        except services.RegistryError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"{account} is added.")
+            return redirect("web:account", pk=account.pk)
+    return _form_page(request, form, "Add a platform account", reverse("web:accounts"))
+
+
+@login_required
+def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _visible(request, pk)
+    if not can(request.user, "account.change", account, request=request):
+        raise PermissionDenied("account.change")
+    # The form validates against a copy: the service needs the unchanged row for the audit's
+    # before-snapshot (a ModelForm writes cleaned values into its instance).
+    form = AccountForm(request.POST or None, instance=PlatformAccount.objects.get(pk=account.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_account(request.user, account, **_fields(form))
+        except services.RegistryError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, f"{account} is saved.")
+            return redirect("web:account", pk=account.pk)
+    return _form_page(request, form, f"Edit {account}", reverse("web:account", args=[pk]))
+
+
+def _fields(form: AccountForm) -> dict[str, Any]:
+    return {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS}

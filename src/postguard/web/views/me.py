@@ -1,0 +1,105 @@
+"""The signed-in person's own things: MFA, sessions, API tokens. Nobody sees anyone else's."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from postguard.api.models import ApiToken
+from postguard.api.tokens import create_token
+from postguard.api.tokens import revoke_token as revoke_api_token
+from postguard.audit.log import record
+from postguard.web.security import has_mfa, sensitive
+
+
+@login_required
+def security(request: HttpRequest) -> HttpResponse:
+    authenticators = Authenticator.objects.filter(user_id=request.user.pk).order_by("created_at")
+    return render(
+        request,
+        "web/me/security.html",
+        {"authenticators": authenticators, "has_mfa": has_mfa(request.user)},
+    )
+
+
+@login_required
+def sessions(request: HttpRequest) -> HttpResponse:
+    rows = UserSession.objects.purge_and_list(request.user)
+    rows.sort(key=lambda s: s.last_seen_at, reverse=True)
+    current = request.session.session_key
+    return render(request, "web/me/sessions.html", {"sessions": rows, "current_key": current})
+
+
+@login_required
+@require_POST
+def end_session(request: HttpRequest, pk: int) -> HttpResponse:
+    # Only the owner's own sessions are reachable: anyone else's id is simply not found.
+    session = get_object_or_404(UserSession, pk=pk, user_id=request.user.pk)
+    is_current = session.session_key == request.session.session_key
+    record(
+        "auth.session.end",
+        obj=session,
+        object_repr=f"session from {session.ip} ({session.user_agent[:80]})",
+    )
+    session.end()
+    if is_current:
+        return redirect("account_login")
+    messages.success(request, "That session has ended; the browser using it is signed out.")
+    return redirect("web:my_sessions")
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What the token is for, e.g. 'monthly export'."
+    )
+    scope = forms.ChoiceField(
+        choices=ApiToken.Scope.choices,
+        initial=ApiToken.Scope.READ,
+        help_text="Read only unless the script must change things. A token never has more "
+        "access than you do.",
+    )
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=366,
+        initial=90,
+        required=False,
+        label="Expires after (days)",
+        help_text="1 to 366 days; empty for no expiry.",
+    )
+
+
+@login_required
+@sensitive
+def tokens(request: HttpRequest) -> HttpResponse:
+    new_token: str | None = None
+    if request.method == "POST":
+        form = TokenForm(request.POST)
+        if form.is_valid():
+            _, new_token = create_token(
+                request.user,
+                form.cleaned_data["name"],
+                form.cleaned_data["scope"],
+                form.cleaned_data["days"],
+            )
+            form = TokenForm()
+    else:
+        form = TokenForm()
+    rows = ApiToken.objects.filter(user_id=request.user.pk)
+    return render(
+        request, "web/me/tokens.html", {"form": form, "tokens": rows, "new_token": new_token}
+    )
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user_id=request.user.pk)
+    revoke_api_token(token, request.user)
+    messages.success(request, f"Token {token.prefix}… is revoked.")
+    return redirect("web:my_tokens")
