@@ -162,6 +162,8 @@ def build(raw_posts: list[RawPost]) -> list[dict[str, object]]:
     counters: dict[str, int] = {}
     for raw in raw_posts:
         text, gold = parse_marked(raw.marked, raw.where)
+        for item in gold:
+            _check_identifier(str(item["rule"]), str(item["text"]), raw.where)
         platform = raw.platform
         if platform is not None:
             counted = platform_length(platform, text)
@@ -191,6 +193,22 @@ def build(raw_posts: list[RawPost]) -> list[dict[str, object]]:
             record["note"] = raw.note
         records.append(record)
     return records
+
+
+def _check_identifier(rule: str, text: str, where: str) -> None:
+    """Gold card numbers, IBANs and SSNs must be real ones (checksums), or the set lies."""
+    from stdnum import iban
+    from stdnum.us import itin, ssn
+
+    from benchmarks.generate import luhn_ok
+
+    compact = "".join(c for c in text if c.isalnum())
+    if rule == "pii.card" and not luhn_ok(compact):
+        raise MarkupError(f"{where}: gold card number {text!r} fails the Luhn check")
+    if rule == "pii.iban" and not iban.is_valid(compact):
+        raise MarkupError(f"{where}: gold IBAN {text!r} has a bad checksum or shape")
+    if rule == "pii.government_id" and not (ssn.is_valid(compact) or itin.is_valid(compact)):
+        raise MarkupError(f"{where}: gold {text!r} is not a valid SSN or ITIN")
 
 
 def main() -> int:

@@ -322,7 +322,7 @@ def _outsiders(rng: random.Random) -> list[Gen]:
         (MC, "Congratulations to {a}, this year's Madison County Volunteer of the Year!"),
         (MC, "Thank you to {a} and {b} for organizing the Rapidan River cleanup."),
         (MC, "Welcome to the Planning Commission, {a}! Meetings are the first Tuesday of each month."),
-        (CU, "Meet {a}, winner of our Kids Save art contest! Her drawing will be on our 2027 calendar."),
+        (CU, "Meet {a}, winner of our Kids Save art contest! The winning drawing will be on our 2027 calendar."),
         (CU, "Thanks to {a} of the Norfolk Chamber of Commerce for hosting our small business breakfast."),
         (CU, "Congratulations to {a} and {b}, our Member Appreciation Day prize winners!"),
     ]
@@ -569,7 +569,7 @@ def _links(rng: random.Random) -> list[Gen]:
         out.append((org, text, rng.choice(["bluesky", "x"]), "gen link.shortener"))
     foreign = [
         "https://www.facebook.com/events/84120094", "https://www.surveymonkey.com/r/MX7KQ2",
-        "https://linktr.ee/communitygroup", "https://www.instagram.com/p/Cx9AbQ2",
+        "https://www.meetup.com/norfolk-community-garden/", "https://www.instagram.com/p/Cx9AbQ2",
         "https://www.nextdoor.com/p/8kd92kq", "https://www.change.org/p/save-the-old-mill",
         "https://www.gofundme.com/f/help-the-riverside-family", "https://www.zillow.com/homes/Norfolk-VA",
         "https://www.wsls.com/news/local/2026/11/20/road-work", "https://calendly.com/events-team/30min",
