@@ -54,6 +54,8 @@ _STR = "tag:yaml.org,2002:str"
 _SEQ = "tag:yaml.org,2002:seq"
 _MAP = "tag:yaml.org,2002:map"
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL_TRUE = re.compile(r"^(?:true|True|TRUE)$")
 _BOOL_FALSE = re.compile(r"^(?:false|False|FALSE)$")
@@ -79,7 +81,8 @@ class PolicyIssue:
         text = f"{where}: {self.path or '(top level)'}: {self.message}"
         if self.accepted:
             text += f" (accepted: {self.accepted})"
-        return text
+        # One issue, one line: a key or value may hold a line break or a control character.
+        return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 class PolicyError(ValueError):
@@ -193,7 +196,7 @@ class _Loader(Reader, Scanner, Parser, Composer, BaseResolver):
 
 def _compose(text: str, source: str) -> Node | None:
     _check_events(text, source)
-    loader = _Loader(text)
+    loader = _Loader(text)  # text already passed the reader's checks in _check_events
     try:
         node: Node | None = loader.get_single_node()
         return node
@@ -209,7 +212,10 @@ def _compose(text: str, source: str) -> Node | None:
 
 def _check_events(text: str, source: str) -> None:
     """Scan the event stream (not recursive) for depth and alias limits before composing."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # the reader refuses control characters at once
+        raise PolicyError([_yaml_issue(exc, text)], source) from None
     depth = aliases = 0
     try:
         while loader.check_event():
@@ -446,6 +452,8 @@ def format_path(path: _Path) -> str:
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _SIMPLE_KEY.match(part):
+            text += f"[{part!r}]"
         else:
             text += f".{part}" if text else str(part)
     return text
@@ -654,6 +662,8 @@ def describe(annotation: Any) -> str:
         if all(isinstance(v, bool) for v in values):
             return " or ".join(str(v).lower() for v in values)
         return "one of: " + ", ".join(str(v) for v in values)
+    if origin in (tuple, list) and typing.get_args(annotation)[0] == DomainName:
+        return f"a list of domain names such as example.gov{bounds}"
     if origin in (tuple, list):
         return f"a list of {_plural(describe(typing.get_args(annotation)[0]))}{bounds}"
     if origin is dict:
