@@ -282,7 +282,12 @@ def new_idempotency_key(now: datetime | None = None) -> str:
 
 
 def idempotency_key_time(key: str) -> datetime:
-    """The time a `new_idempotency_key()` key was made; ValueError names a key of another form."""
+    """The time a `new_idempotency_key()` key was made."""
+    return datetime.fromtimestamp(idempotency_key_millis(key) / 1000, tz=UTC)
+
+
+def idempotency_key_millis(key: str) -> int:
+    """Milliseconds since the epoch in a UUIDv7 key; ValueError names a key of another form."""
     try:
         parsed = uuid.UUID(key)
     except ValueError:
@@ -294,4 +299,4 @@ def idempotency_key_time(key: str) -> datetime:
             f"idempotency key {key!r} is a version {parsed.version} UUID; "
             "make keys with new_idempotency_key() (UUIDv7)"
         )
-    return datetime.fromtimestamp((parsed.int >> 80) / 1000, tz=UTC)
+    return parsed.int >> 80
