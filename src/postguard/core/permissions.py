@@ -224,7 +224,8 @@ def _belongs_to(obj: Any, user: Any) -> bool:
 
 def _account_ids(obj: Any) -> frozenset[int] | None:
     get = getattr(obj, "permission_account_ids", None)
-    return frozenset(get()) if callable(get) else None
+    ids = get() if callable(get) else None
+    return frozenset(ids) if ids is not None else None
 
 
 def can(
