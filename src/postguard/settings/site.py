@@ -45,13 +45,14 @@ INSTALLED_APPS = [
     "postguard.audit",
     "postguard.registry",
     "postguard.policy",
+    # The web app before allauth: its templates restyle allauth's pages (sign-in, MFA).
+    "postguard.web",
     # sign-in (web helper): allauth with MFA and its session list, axes lockouts
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
     "axes",
-    "postguard.web",
     "postguard.api",
 ]
 AUTH_USER_MODEL = "core.User"
