@@ -14,8 +14,6 @@ from postguard.policy.versions import active_policy
 from postguard.registry import posture as registry_posture
 from postguard.registry.models import PlatformAccount
 
-COLOURS = {"good": "#1e6b3a", "fair": "#8a4b00", "poor": "#a4161a"}
-
 
 def grade(score: int) -> str:
     if score >= 80:
@@ -33,7 +31,6 @@ class Row:
     account: PlatformAccount
     score: int
     findings: list[Any]
-    chart_y: int = 0
 
     @property
     def grade_class(self) -> str:
@@ -43,26 +40,20 @@ class Row:
     def grade(self) -> str:
         return BADGE[grade(self.score)]
 
-    @property
-    def colour(self) -> str:
-        return COLOURS[grade(self.score)]
 
-
-def account_row(account: PlatformAccount, index: int = 0) -> Row | None:
+def account_row(account: PlatformAccount) -> Row | None:
     policy = active_policy()
     if policy is None:
         return None
     report = registry_posture.posture_for(account, policy)
-    return Row(
-        account=account, score=report.score, findings=list(report.findings), chart_y=index * 24
-    )
+    return Row(account=account, score=report.score, findings=list(report.findings))
 
 
 def posture_rows(request: HttpRequest) -> list[Row]:
     accounts = PlatformAccount.objects.restrict(
         request.user, "account.view", request=request
     ).select_related("keeper__user")
-    rows = [account_row(account, index) for index, account in enumerate(accounts)]
+    rows = [account_row(account) for account in accounts]
     return [row for row in rows if row is not None]
 
 
@@ -78,7 +69,6 @@ def summary(rows: list[Row]) -> dict[str, Any]:
         "account_count": len(rows),
         "finding_count": len(findings),
         "high_count": sum(1 for f in findings if f.severity in {"critical", "high"}),
-        "chart_height": max(24, len(rows) * 24),
     }
 
 
