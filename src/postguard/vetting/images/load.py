@@ -10,6 +10,7 @@ file held (CMYK, 16-bit grey, palette, alpha).
 from __future__ import annotations
 
 import io
+import re
 import threading
 import warnings
 from collections.abc import Callable
@@ -202,7 +203,12 @@ def open_image(data: bytes, name: str, limits: ImageLimits = DEFAULT_LIMITS) -> 
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=[real])
     except Image.DecompressionBombError as exc:
-        raise ImageError(f"{label}: refused as a decompression bomb ({exc})") from None
+        match = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(match.group(1)) / 1e6:.0f} megapixels" if match else "its pixel count"
+        raise ImageError(
+            f"{label}: {size} is more than the limit of {limits.max_pixels / 1e6:.0f} "
+            "megapixels (a decompression bomb?); resize it first"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if "runcated" in str(exc):
             raise ImageError(
@@ -248,7 +254,9 @@ def decode(data: bytes, name: str = "", limits: ImageLimits = DEFAULT_LIMITS) ->
         )
     orientation = 1
     try:
-        exif = img.getexif()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # damaged EXIF is reported by the metadata reader
+            exif = img.getexif()
         value = exif.get(0x0112, 1)
         orientation = int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
     except Exception:  # a corrupt EXIF block must not stop the pixels being read

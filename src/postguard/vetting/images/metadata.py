@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +96,28 @@ _HARMLESS_INFO = frozenset(
 _XMP_GPS = re.compile(r"^(\d+)(?:,(\d+(?:\.\d+)?))?(?:,(\d+(?:\.\d+)?))?([NSEW])$")
 
 
+# The order messages list them in: where first, then who and what device, then the rest.
+_ORDER = {
+    kind: i
+    for i, kind in enumerate(
+        (
+            "gps",
+            "serial",
+            "person",
+            "time",
+            "device",
+            "xmp",
+            "iptc",
+            "comment",
+            "text",
+            "thumbnail",
+            "trailer",
+            "exif",
+        )
+    )
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     kind: (
@@ -112,11 +135,12 @@ def read_metadata(image: LoadedImage) -> list[Item]:
     except Exception:  # it opened once already; be safe against a race on plugins
         return [Item("exif", "metadata that cannot be read")]
     with img:
-        items += _exif(img)
+        items += _exif(img, data)
         if image.format == "JPEG":
             items += _jpeg(data)
         else:
             items += _container(img, image.format, data)
+    items.sort(key=lambda item: _ORDER.get(item.kind, len(_ORDER)))
     seen: set[str] = set()
     unique: list[Item] = []
     for item in items:
@@ -134,12 +158,36 @@ def _bytes_io(data: bytes) -> io.BytesIO:
     return io.BytesIO(data)
 
 
-def _exif(img: Image.Image) -> list[Item]:
-    items: list[Item] = []
+def _exif(img: Image.Image, data: bytes) -> list[Item]:
+    """Every EXIF block: a JPEG may carry several APP1 blocks and readers disagree on which."""
+    if img.format == "JPEG":
+        try:
+            blocks = list(jpeg.iter_app(jpeg.parse(data), jpeg.APP1, jpeg.EXIF_HEADER))
+        except jpeg.JpegError:
+            blocks = []
+        items: list[Item] = []
+        for block in blocks:
+            exif = Image.Exif()
+            try:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    exif.load(block)
+                    found = _exif_items(exif)
+            except Exception:  # corrupt EXIF is itself a finding, not a crash
+                found, caught = [], []
+            if caught or (not found and not len(exif) and len(block) > 8):
+                items.append(Item("exif", "an EXIF block that is damaged and cannot be read"))
+            items += found
+        return items
     try:
         exif = img.getexif()
     except Exception:  # corrupt EXIF is itself a finding, not a crash
         return [Item("exif", "an EXIF block that is damaged and cannot be read")]
+    return _exif_items(exif)
+
+
+def _exif_items(exif: Image.Exif) -> list[Item]:
+    items: list[Item] = []
     try:
         gps = exif.get_ifd(0x8825)
     except Exception:
@@ -318,7 +366,7 @@ def _xmp(packet: bytes) -> list[Item]:
         local = element.tag.rsplit("}", 1)[-1]
         for attr, value in element.attrib.items():
             values.setdefault(attr.rsplit("}", 1)[-1], value)
-        text = (element.text or "").strip()
+        text = " ".join(t.strip() for t in element.itertext() if t.strip())
         if text and local not in values:
             values[local] = text
     items: list[Item] = []
@@ -328,7 +376,6 @@ def _xmp(packet: bytes) -> list[Item]:
         items.append(Item("gps", f"XMP GPS position {position}" if position else "XMP GPS data"))
     for key, label in (
         ("creator", "XMP creator"),
-        ("li", "XMP value"),
         ("Artist", "XMP artist"),
         ("SerialNumber", "XMP camera serial"),
         ("LensSerialNumber", "XMP lens serial"),

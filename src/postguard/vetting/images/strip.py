@@ -145,7 +145,9 @@ def _reencode(img: Image.Image, name: str, target: str) -> Stripped:
 
 def _orientation(img: Image.Image) -> int:
     try:
-        value = img.getexif().get(0x0112, 1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # damaged EXIF: nothing to apply, and it goes
+            value = img.getexif().get(0x0112, 1)
     except Exception:  # damaged EXIF: nothing to apply
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
