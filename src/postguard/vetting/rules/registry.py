@@ -59,6 +59,11 @@ def identity_rules() -> list[Rule]:
     rules: list[Rule] = []
     # --- identity rules: identity.exposure, pii.person, solicitation.personal_data --------------
     # (added by the identity work; keep one line per rule class)
+    from postguard.vetting.rules.identity_exposure import IdentityExposureRule
+    from postguard.vetting.rules.pii_person import PersonNameRule
+    from postguard.vetting.rules.solicitation import SolicitationRule
+
+    rules += [IdentityExposureRule(), PersonNameRule(), SolicitationRule()]
     # --- end of identity rules ------------------------------------------------------------------
     return rules
 
