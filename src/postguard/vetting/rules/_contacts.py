@@ -50,15 +50,24 @@ def phone_key(text: str) -> str:
         return digits.lstrip("0")[-10:]
 
 
-def address_tokens(text: str) -> frozenset[str]:
-    words = re.findall(r"\w+", text.lower())
-    return frozenset(_ABBREVIATIONS.get(w, w) for w in words)
+_GENERIC = frozenset({"st", "ave", "rd", "blvd", "dr", "ln", "ct", "pl", "n", "s", "e", "w", "ste"})
+
+
+def street_tokens(text: str) -> tuple[str, ...]:
+    """(house number, street words...) of the first line of an address, or () if it has none."""
+    first = re.split(r"[,\n]", text, maxsplit=1)[0]
+    tokens = [_ABBREVIATIONS.get(w, w) for w in re.findall(r"\w+", first.lower())]
+    numbers = [t for t in tokens if t.isdigit()]
+    if not numbers:
+        return ()
+    rest = [t for t in tokens if not t.isdigit() and t not in _GENERIC]
+    return (numbers[0], *rest)
 
 
 @dataclass(frozen=True, slots=True)
 class PublicContacts:
     phones: frozenset[str]
-    address_tokens: tuple[frozenset[str], ...]
+    streets: tuple[tuple[str, ...], ...]
     emails: frozenset[str]
 
     def is_phone(self, text: str) -> bool:
@@ -68,16 +77,12 @@ class PublicContacts:
         return address.lower() in self.emails
 
     def is_address(self, text: str) -> bool:
-        tokens = address_tokens(text)
-        if not tokens:
+        """Same house number and a shared street word: the city, state and zip may differ."""
+        street = street_tokens(text)
+        if not street:
             return False
-        for office in self.address_tokens:
-            numbers = {t for t in tokens if t.isdigit()}
-            words = tokens - numbers
-            # Same house number and street words: the rest (city, zip) may be left out or added.
-            if numbers and numbers & office and len(words & office) >= max(1, len(words) // 2):
-                return True
-            if tokens <= office:
+        for office in self.streets:
+            if street[0] == office[0] and set(street[1:]) & set(office[1:]):
                 return True
         return False
 
@@ -91,7 +96,7 @@ def public_contacts(ctx: VettingContext) -> PublicContacts:
     addresses = [a for a in (pc.office_address,) if a]
     result = PublicContacts(
         phones=frozenset(phone_key(p) for p in phones),
-        address_tokens=tuple(address_tokens(a) for a in addresses),
+        streets=tuple(s for s in (street_tokens(a) for a in addresses) if s),
         emails=frozenset(e.lower() for e in pc.emails),
     )
     ctx.cache["_public_contacts"] = result

@@ -115,6 +115,35 @@ def _split(domain: str) -> tuple[str, str]:
     return name.rsplit(".", 1)[-1], suffix
 
 
+# Words phishers add to a short brand name: "hpcu-secure.com", "hpcuonline.org".
+_BAIT_WORDS = words(
+    """
+    login signin logon secure security online portal account accounts verify verification
+    update pay payment payments bank banking web my help support service services alert
+    alerts auth access member members app mobile home net site official info card cards
+    wallet billing refund claim id sso
+    """
+)
+
+
+@lru_cache(maxsize=1)
+def _bait_skeletons() -> frozenset[str]:
+    return frozenset(skeleton(word) for word in _BAIT_WORDS)
+
+
+def _short_name_added(host: str, name: str) -> bool:
+    """True when a label is the name plus bait words, or a hyphenated token equals the name."""
+    for label in host.split(".")[:-1]:
+        tokens = re.split(r"[\-_]", skeleton(label))
+        if len(tokens) > 1 and name in tokens:
+            return True
+        flat = "".join(tokens)
+        for bait in _bait_skeletons():
+            if flat in (name + bait, bait + name):
+                return True
+    return False
+
+
 def lookalike_of(host: str, own: Iterable[_Own]) -> tuple[str, str] | None:
     """(own domain, how) when host imitates one of the organization's domains."""
     decoded = _decode(host.lower())
@@ -139,6 +168,8 @@ def lookalike_of(host: str, own: Iterable[_Own]) -> tuple[str, str] | None:
         ):
             return mine.domain, "a one- or two-letter change (typo-squatting)"
         if len(mine.name) >= 5 and mine.skeleton in flat and name != mine.name:
+            return mine.domain, "the organization's name with words added"
+        if len(mine.name) >= 3 and name != mine.name and _short_name_added(decoded, mine.skeleton):
             return mine.domain, "the organization's name with words added"
     return None
 

@@ -26,16 +26,19 @@ _SUFFIXES = (
     "street|st|str|avenue|ave|av|road|rd|boulevard|blvd|drive|dr|lane|ln|court|ct|place|pl|"
     "terrace|ter|way|parkway|pkwy|circle|cir|highway|hwy|square|sq|trail|trl|close|crescent|"
     "cres|alley|aly|plaza|plz|pike|loop|row|mews|expressway|expy|freeway|fwy|turnpike|tpke|"
-    "crossing|xing|ridge|heights|hts|gardens|grove|path|walk|cove|run|point|pt|"
+    "crossing|xing|ridge|heights|hts|gardens|grove|path|walk|cove|run|"
     "estates|manor|commons|center|ctr|route|rte|causeway|bypass|broadway"
 )
+# Suffixes that make "2026 Harbor ..." a street even though 2026 looks like a year.
+_STRONG_SUFFIXES = words("street st avenue ave road rd boulevard blvd drive dr lane ln court ct")
+_ABBREVIATIONS = words("mt ft st dr jr sr mlk ave rd blvd ln hwy cir pkwy")
 # Words that never sit inside a street name: they mean the number is a count, not a house.
 _STOP = words(
     """
     the a an of on in at to for and or with by from our your their my his her its this that
     these those more than over under about around near all new people years days weeks hours
     minutes miles percent times students residents trees homes families cars applications
-    calls visitors members
+    calls visitors members via please until between through during after before
     """
 )
 _NOT_STREET_CUED = _STOP | words(
@@ -145,7 +148,7 @@ class AddressRule(Rule):
             _PREFIX_NUMBER_AFTER,
         ):
             for m in pattern.finditer(text):
-                if pattern is _US and not self._street_words_ok(m.group()):
+                if pattern is _US and not self._us_street_ok(m.group()):
                     continue
                 spans.append((m.start(), m.end()))
         for m in _ADDRESS_LINE.finditer(text):
@@ -178,6 +181,24 @@ class AddressRule(Rule):
                     "Remove the address, or name a public place instead (or the office address)."
                 ),
             )
+
+    @staticmethod
+    def _us_street_ok(match: str) -> bool:
+        """A house number, then a street name: no sentence break, no count, no time of day."""
+        number = re.match(r"\d+", match)
+        tokens = re.findall(r"[^\W\d_][\w'’\-]*\.?", match)
+        if not tokens or number is None:
+            return False
+        body = tokens[:-1]
+        for token in body:
+            bare = token.rstrip(".").lower()
+            if bare in _NOT_STREET_CUED:
+                return False
+            if token.endswith(".") and len(bare) > 2 and bare not in _ABBREVIATIONS:
+                return False  # "3 PM. Please detour via Main Street": a sentence ended
+        suffix = tokens[-1].rstrip(".").lower()
+        year = 1900 <= int(number.group()) <= 2099 and len(number.group()) == 4
+        return not (year and suffix not in _STRONG_SUFFIXES)
 
     @staticmethod
     def _street_words_ok(match: str, *, cued: bool = False) -> bool:

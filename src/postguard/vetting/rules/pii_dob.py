@@ -41,7 +41,7 @@ _CUE = (
     r"birthday(?:\s+is)?|\bnacid[oa]\b(?:\s+el)?|\bnaci[óo]\b(?:\s+el)?|"
     r"fecha\s+de\s+nacimiento|f\.?\s*nac\.?|cumpleaños(?:\s+es)?)"
 )
-_CUE_THEN_DATE = re.compile(rf"(?i){_CUE}[\s:=\-–,]{{0,4}}(?:is\s+|es\s+|el\s+|on\s+)?({_DATE})")
+_CUE_THEN_DATE = re.compile(rf"(?i){_CUE}[\s:=\-–,(]{{0,4}}(?:is\s+|es\s+|el\s+|on\s+)?({_DATE})")
 _DATE_THEN_CUE = re.compile(rf"(?i)({_DATE})\s*\(\s*(?:dob|d\.o\.b\.|born|date of birth)\s*\)")
 _PARTIAL = re.compile(rf"(?i)^(?:{_MONTHS_EN})\.?\s+{_DAY}$")
 _BIRTHDAY_CUE = re.compile(r"(?i)birthday|cumpleaños")

@@ -17,25 +17,32 @@ _CANDIDATE = re.compile(
 )
 
 
+def iban_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every valid IBAN in the text (the phone rule skips digits inside them)."""
+    from stdnum import iban
+
+    spans = []
+    for m in _CANDIDATE.finditer(text):
+        candidate = m.group()
+        end = m.end()
+        if not iban.is_valid(re.sub(r"[ \-]", "", candidate).upper()):
+            # The optional last group may have swallowed a following word: retry without it.
+            trimmed = re.sub(r"[ \-]?[A-Za-z0-9]{1,4}$", "", candidate)
+            if trimmed == candidate or not iban.is_valid(re.sub(r"[ \-]", "", trimmed).upper()):
+                continue
+            end = m.start() + len(trimmed)
+        spans.append((m.start(), end))
+    return spans
+
+
 class IbanRule(Rule):
     ids: ClassVar = {"pii.iban": Severity.BLOCK}
 
     def check(self, post: Post, analysis: Analysis, ctx: VettingContext) -> Iterable[Hit]:
-        from stdnum import iban
-
-        for m in _CANDIDATE.finditer(post.text):
-            candidate = m.group()
-            end = m.end()
-            compact = re.sub(r"[ \-]", "", candidate).upper()
-            if not iban.is_valid(compact):
-                # The optional last group may have swallowed a following word: retry without it.
-                trimmed = re.sub(r"[ \-]?[A-Za-z0-9]{1,4}$", "", candidate)
-                if trimmed == candidate or not iban.is_valid(re.sub(r"[ \-]", "", trimmed).upper()):
-                    continue
-                end = m.start() + len(trimmed)
+        for start, end in iban_spans(post.text):
             yield Hit(
                 rule="pii.iban",
-                start=m.start(),
+                start=start,
                 end=end,
                 message="A bank account number (IBAN, its checksum is valid).",
                 suggestion="Remove the account number; handle payment details in private.",

@@ -18,6 +18,7 @@ from postguard.vetting.nlp import Analysis
 from postguard.vetting.post import Post
 from postguard.vetting.rules._contacts import public_contacts
 from postguard.vetting.rules.base import Rule
+from postguard.vetting.rules.pii_iban import iban_spans
 
 _CANDIDATE = re.compile(
     r"(?<![\w+\-./:])(?<!\d,)"
@@ -64,6 +65,7 @@ class PhoneRule(Rule):
         if sum(c.isdigit() for c in text[:4096]) < 7 and sum(c.isdigit() for c in text) < 7:
             return
         contacts = public_contacts(ctx)
+        ibans: list[tuple[int, int]] | None = None
         for m in _CANDIDATE.finditer(text):
             candidate = m.group()
             digits = _digits(candidate)
@@ -73,6 +75,10 @@ class PhoneRule(Rule):
                 continue
             if contacts.is_phone(candidate):
                 continue
+            if ibans is None:
+                ibans = iban_spans(text)
+            if any(s < m.end() and m.start() < e for s, e in ibans):
+                continue  # the digits of a bank account number
             yield Hit(
                 rule="pii.phone",
                 start=m.start(),

@@ -61,15 +61,30 @@ _PRIVATE_KEY = re.compile(
 )
 
 _KEYWORDS = (
-    r"(?:wi-?fi\s+|wlan\s+|network\s+|admin\s+|login\s+|account\s+|guest\s+|temporary\s+|temp\s+|"
-    r"new\s+|default\s+|router\s+|door\s+|alarm\s+|gate\s+)?"
+    r"(?:wi-?fi\s+|wlan\s+|network\s+|admin\s+|login\s+|account\s+|guest\s+|temporary\s+|"
+    r"temp\s+|new\s+|default\s+|router\s+)?"
     r"(?:password|passwort|passwd|passcode|pass\s?phrase|pwd|pw|pass|pin(?:\s+code)?|"
-    r"contraseña|contrasena|clave(?:\s+wi-?fi)?|mot\s+de\s+passe|mdp|senha)"
+    r"contraseña|contrasena|clave(?:\s+wi-?fi)?|mot\s+de\s+passe|mdp|senha|"
+    r"(?:wi-?fi|network|wpa2?|wlan)\s+key|key|"
+    r"(?:door|vault|gate|alarm|access|entry|lock|keypad|garage|building|safe)\s+(?:code|combination))"
+)
+# How the value is introduced: "pw: x", "password is x", "password for the guest wifi is x",
+# "contraseña del Wi-Fi de la biblioteca es x", "password changed to x", or just "password x".
+_INTRO = (
+    r"(?:\s+(?:for|of|on|to|del?|de\s+la|para)\s+(?:[\w\-]+\s+){0,4}?[\w\-]+)?"
+    r"(?:\s*(?:[:=]|->|—|–)\s*"
+    r"|\s+(?:is|es|was|era|is\s+now|es\s+ahora|now|changed\s+to|set\s+to|reset\s+to|"
+    r"updated\s+to|cambi[óo]\s+a)\s*:?\s*"
+    r"|\s+)"
 )
 _PASSWORD = re.compile(
-    rf"(?i)(?<![\w])(?P<key>{_KEYWORDS})(?P<sep>\s*(?:[:=]|->|—|–)\s*|\s+(?:is|es|was|=|:)\s*[:=]?\s*"
-    rf"|\s+(?:for\s+(?:[\w\-]+\s+){1, 3})?(?:is|es)\s*:?\s*)"
+    r"(?i)(?<![\w])(?P<key>" + _KEYWORDS + r")(?P<sep>" + _INTRO + r")"
     r"(?P<q>[\"'“‘`]?)(?P<value>[^\s\"'“”‘’`]{3,64})"
+)
+# "login: kiosk / Rapidan_8426!": a user name and a password written as a pair.
+_PAIR = re.compile(
+    r"(?i)\b(?:log\s?in|sign\s?in|credentials?|user(?:name)?|account)\b[^\n]{0,40}?[:=]\s*"
+    r"[\w.@\-]{2,40}\s*/\s*(?P<value>[^\s/]{4,64})"
 )
 # Words that follow "password is" in ordinary sentences: not a secret.
 _NOT_SECRET = words(
@@ -118,6 +133,14 @@ def _looks_like_password(value: str, sep: str, quoted: bool, key: str) -> bool:
     key_lower = key.lower()
     if key_lower.startswith("pin"):
         return bool(re.fullmatch(r"\d{4,8}", stripped))
+    strong = has_digit and (any(c.isalpha() for c in stripped) or has_symbol)
+    if key_lower.endswith(("code", "combination")):
+        return has_digit
+    if not sep.strip() and not quoted:
+        # "password Anchor#Bay77": no "is" or colon, so only an unmistakable secret counts.
+        return strong or (has_symbol and mixed)
+    if key_lower == "key" or key_lower.endswith(" key"):
+        return strong or (has_symbol and mixed) or quoted
     if key_lower in {"pass", "pw"} and not (has_digit or has_symbol or mixed):
         return quoted
     if quoted or has_digit or has_symbol or mixed:
@@ -159,6 +182,16 @@ class CredentialRule(Rule):
             if self._taken(taken, start, end):
                 continue
             if not _looks_like_password(value, m.group("sep"), bool(m.group("q")), m.group("key")):
+                continue
+            taken.append((start, end))
+            yield self._hit(
+                start, end, "a password", "Remove the password and change it; share it privately."
+            )
+        for m in _PAIR.finditer(text):
+            start, end = m.start("value"), m.end("value")
+            value = m.group("value").rstrip(".,;:)")
+            end = start + len(value)
+            if self._taken(taken, start, end) or not _looks_like_password(value, "/", False, "pw"):
                 continue
             taken.append((start, end))
             yield self._hit(
