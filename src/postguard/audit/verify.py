@@ -70,10 +70,12 @@ def _check_link(event: AuditEvent, previous: AuditEvent | None) -> Problem | Non
             if event.seq == expected_seq + 1
             else f"events {expected_seq} to {event.seq - 1} are missing"
         )
-        after = "the log starts" if previous is None else f"after seq {previous.seq}"
-        return Problem(
-            "gap in seq", event.seq, event.pk, f"{after} comes seq {event.seq}: {missing}"
+        where = (
+            f"the log starts at seq {event.seq}"
+            if previous is None
+            else f"after seq {previous.seq} comes seq {event.seq}"
         )
+        return Problem("gap in seq", event.seq, event.pk, f"{where}: {missing}")
     expected_prev = chain.GENESIS_HASH if previous is None else previous.hash
     if event.prev_hash != expected_prev:
         before = "the start of the log" if previous is None else f"seq {previous.seq}"
