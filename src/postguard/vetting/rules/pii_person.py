@@ -33,7 +33,12 @@ class PersonNameRule(Rule):
         if ctx.directory:
             index = directory_index(ctx)
             ws = words(text)
-            employee_spans = [(m.start, m.end) for m in index.mentions(text, ws)]
+            found = index.identifiers_in(text, ws)
+            mentions = index.mentions(text, ws) + index.first_name_mentions(ws, found)
+            employee_spans = [(m.start, m.end) for m in mentions]
+            # "Chesapeake Branch", "Deputy Assessor": the directory's own departments, titles
+            # and offices are not people.
+            employee_spans += [(f.start, f.end) for items in found.values() for f in items]
             for person in index.people:
                 employee_words.update(person.first_forms)
                 employee_words.update(" ".join(s) for s in person.surnames)

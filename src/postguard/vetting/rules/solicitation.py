@@ -78,6 +78,12 @@ _NEGATION = re.compile(
     r"evite|ni)\b|n['’]t\b",
     _I,
 )
+# What may stand before an imperative verb in its clause: "Please reply", "To enter, comment".
+_BEFORE_IMPERATIVE = re.compile(
+    r"^\W*(?:(?:please|pls|plz|kindly|just|simply|now|then|and|or|also|so|quick(?:ly)?|"
+    r"por\s+favor|favor\s+de|solo|s[oó]lo|ahora|y|o|tambi[eé]n)\W+)*$",
+    _I,
+)
 _SENTENCE = re.compile(r"[^.!?¡¿;\n]+[.!?;]*", re.UNICODE)
 _JOIN = re.compile(r"^(?:\s*(?:,|and|or|y|o|&|plus)\s*)+(?:(?:your|the|su|sus|tu|tus)\s+)?$", _I)
 
@@ -101,6 +107,12 @@ class SolicitationRule(Rule):
             )
 
 
+def _imperative(before: str) -> bool:
+    """The verb opens its clause (after a comma, colon or dash, or the sentence start)."""
+    clause = re.split(r"[,:;—–]|\s-\s", before)[-1]
+    return bool(_BEFORE_IMPERATIVE.match(clause))
+
+
 def _solicitations(text: str) -> Iterator[tuple[int, int, list[str]]]:
     for sentence in _SENTENCE.finditer(text):
         s_text = sentence.group()
@@ -109,6 +121,8 @@ def _solicitations(text: str) -> Iterator[tuple[int, int, list[str]]]:
         for verb in _VERB.finditer(s_text):
             if _NEGATION.search(s_text, 0, verb.start()):
                 break
+            if not _imperative(s_text[: verb.start()]):
+                continue  # "a comment included SSN", "scammers ask you to comment your ..."
             nouns = list(_DATA.finditer(s_text, verb.end()))
             if not nouns:
                 continue
