@@ -3,7 +3,7 @@
 A connector publishes, finds, re-reads and lists posts on one platform account. It never
 decides policy: the publisher tells it what to post and decides what to do with its errors.
 Exactly once rests on two calls: `publish` is made once per idempotency key, and after any
-failure that is not known to be safe, `find(key)` looks on the platform before any retry.
+failure that is not known to be safe, `find(request)` looks on the platform before any retry.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class RetryableError(ConnectorError):
 class OutcomeUnknownError(ConnectorError):
     """The request was sent and no usable answer came back: the post may or may not exist.
 
-    Never retry blindly: call `find(idempotency_key)` first.
+    Never retry blindly: call `find(request)` first.
     """
 
 
@@ -81,6 +81,7 @@ class Capabilities:
     alt_text: bool
     max_alt_length: int
     threads: bool
+    max_text_bytes: int | None = None  # a second limit in UTF-8 bytes (Bluesky: 3000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +184,12 @@ class Connector(abc.ABC):
         """Publish once. Raises PermanentError, RetryableError or OutcomeUnknownError."""
 
     @abc.abstractmethod
-    def find(self, idempotency_key: str) -> PublishResult | None:
-        """The post made with this key, if the platform has it; call before any retry."""
+    def find(self, request: PublishRequest) -> PublishResult | None:
+        """The post made for this request, if the platform has it; call before any retry.
+
+        It takes the whole request, not only its key: a platform that keeps no trace of the
+        key on the post (Mastodon) is searched by content, bounded by the key's time.
+        """
 
     @abc.abstractmethod
     def fetch(self, remote_id: str) -> RemotePost | None:
@@ -237,6 +242,14 @@ def check_against(capabilities: Capabilities, request: PublishRequest) -> None:
         raise PermanentError(
             f"the text is {length} {unit} long; {name} accepts at most "
             f"{capabilities.max_length}: shorten it by {length - capabilities.max_length}",
+            platform=name,
+        )
+    size = len(request.text.encode())
+    if capabilities.max_text_bytes is not None and size > capabilities.max_text_bytes:
+        raise PermanentError(
+            f"the text is {size} bytes in UTF-8; {name} accepts at most "
+            f"{capabilities.max_text_bytes} bytes whatever the length (emoji and many scripts "
+            "take several bytes each): shorten it",
             platform=name,
         )
     if len(request.media) > capabilities.max_images:

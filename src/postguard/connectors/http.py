@@ -21,6 +21,10 @@ from typing import Any
 
 import httpcore
 import httpx
+import requests
+import requests.adapters
+import requests.structures
+import requests.utils
 
 from postguard.connectors.base import (
     ConnectorError,
@@ -489,3 +493,71 @@ def _short(url: str) -> str:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# --- For SDKs built on `requests` (Mastodon.py) --------------------------------------------------
+
+_HOP_HEADERS = frozenset({"accept-encoding", "connection", "content-length", "host"})
+
+
+class RequestsAdapter(requests.adapters.BaseAdapter):
+    """Sends a `requests` session's traffic through an HttpClient (guard, timeouts, cap).
+
+    Transport failures leave as connector errors; `last_response` keeps the latest answer so
+    a connector can read what the SDK does not pass on (Retry-After, the raw body).
+    """
+
+    def __init__(self, http: HttpClient, *, platform: str = "") -> None:
+        super().__init__()
+        self.http = http
+        self.platform = platform
+        self.last_response: httpx.Response | None = None
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        self.last_response = None
+        body = request.body
+        if body is None or isinstance(body, bytes):
+            content = body
+        elif isinstance(body, str):
+            content = body.encode()
+        else:
+            raise TypeError("streamed request bodies are not supported; pass bytes")
+        headers = {
+            key: value.decode("latin-1") if isinstance(value, bytes) else value
+            for key, value in request.headers.items()
+            if key.lower() not in _HOP_HEADERS
+        }
+        method = request.method or "GET"
+        url = request.url or ""
+        answer = self.http.request(
+            method, url, platform=self.platform, headers=headers, content=content
+        )
+        self.last_response = answer
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = requests.structures.CaseInsensitiveDict(answer.headers.items())
+        response._content = answer.content  # the body is already read and capped
+        response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+        response.reason = answer.reason_phrase
+        response.url = url
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        """The HttpClient is shared; its owner closes it."""
+
+
+def requests_session(adapter: RequestsAdapter) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # no proxies or .netrc from the environment
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -60,6 +60,7 @@ CAPABILITIES = Capabilities(
     alt_text=True,
     max_alt_length=2000,
     threads=True,
+    max_text_bytes=3000,
 )
 
 
@@ -113,6 +114,13 @@ class _SharedRequest(Request):  # type: ignore[misc]  # the SDK's Request is unt
         super(Request, self).__init__()
         self._http = http
         self._client = http.httpx_client
+
+    def _send_request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        # The SDK hands raw bytes (blob uploads) as `data`, which httpx deprecates.
+        if isinstance(kwargs.get("data"), bytes):
+            kwargs["content"] = kwargs.pop("data")
+        response: httpx.Response = super()._send_request(method, url, **kwargs)
+        return response
 
     def _new_instance(self) -> _SharedRequest:
         return type(self)(self._http)
@@ -174,10 +182,13 @@ class BlueskyConnector(Connector):
                 lambda: self._client.com.atproto.repo.create_record(data),
                 write=True,
             )
-        except (RetryableError, OutcomeUnknownError):
+        except (RetryableError, OutcomeUnknownError) as failure:
             # The PDS answers a create at a taken key with a 500; whatever went wrong, the
-            # record key says for certain whether the post exists now.
-            landed = self._get_post(rkey)
+            # record key says for certain whether the post exists now, if the PDS answers.
+            try:
+                landed = self._get_post(rkey)
+            except ConnectorError:
+                raise failure from None
             if landed is not None:
                 return self._result(landed)
             raise
@@ -188,8 +199,8 @@ class BlueskyConnector(Connector):
             version=created.cid,
         )
 
-    def find(self, idempotency_key: str) -> PublishResult | None:
-        found = self._get_post(record_key(idempotency_key))
+    def find(self, request: PublishRequest) -> PublishResult | None:
+        found = self._get_post(record_key(request.idempotency_key))
         return None if found is None else self._result(found)
 
     def fetch(self, remote_id: str) -> RemotePost | None:
