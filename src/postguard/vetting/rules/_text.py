@@ -100,7 +100,7 @@ def _known_tld(host: str) -> bool:
     tld = host.rsplit(".", 1)[-1]
     if tld.startswith("xn--"):
         return True
-    return psl().is_public(tld) and not tld.isdigit()
+    return psl().is_public(tld, accept_unknown=False) and not tld.isdigit()
 
 
 @lru_cache(maxsize=16)

@@ -38,7 +38,8 @@ _STOP = words(
     the a an of on in at to for and or with by from our your their my his her its this that
     these those more than over under about around near all new people years days weeks hours
     minutes miles percent times students residents trees homes families cars applications
-    calls visitors members via please until between through during after before
+    calls visitors members via please until between through during after before is are was
+    were be been lives live living located moved meet next it's its
     """
 )
 _NOT_STREET_CUED = _STOP | words(
@@ -150,7 +151,10 @@ class AddressRule(Rule):
             for m in pattern.finditer(text):
                 if pattern is _US and not self._us_street_ok(m.group()):
                     continue
-                spans.append((m.start(), m.end()))
+                start = m.start()
+                if pattern is _EU_AFTER:
+                    start = self._skip_leading_stopwords(text, start, m.end())
+                spans.append((start, m.end()))
         for m in _ADDRESS_LINE.finditer(text):
             if self._street_words_ok(m.group(1), cued=True):
                 spans.append((m.start(1), m.end(1)))
@@ -181,6 +185,14 @@ class AddressRule(Rule):
                     "Remove the address, or name a public place instead (or the office address)."
                 ),
             )
+
+    @staticmethod
+    def _skip_leading_stopwords(text: str, start: int, end: int) -> int:
+        """'is on Villacher Strasse 89' -> 'Villacher Strasse 89'."""
+        for word in re.finditer(r"\S+\s+", text[start:end]):
+            if word.group().strip().lower() not in _NOT_STREET_CUED:
+                return start + word.start()
+        return start
 
     @staticmethod
     def _us_street_ok(match: str) -> bool:

@@ -70,12 +70,17 @@ _KEYWORDS = (
 )
 # How the value is introduced: "pw: x", "password is x", "password for the guest wifi is x",
 # "contraseña del Wi-Fi de la biblioteca es x", "password changed to x", or just "password x".
-_INTRO = (
-    r"(?:\s+(?:for|of|on|to|del?|de\s+la|para)\s+(?:[\w\-]+\s+){0,4}?[\w\-]+)?"
+_STRONG_INTRO = (
     r"(?:\s*(?:[:=]|->|—|–)\s*"
     r"|\s+(?:is|es|was|era|is\s+now|es\s+ahora|now|changed\s+to|set\s+to|reset\s+to|"
-    r"updated\s+to|cambi[óo]\s+a)\s*:?\s*"
-    r"|\s+)"
+    r"updated\s+to|cambi[óo]\s+a)\s*:?\s*)"
+)
+_INTRO = (
+    r"(?:\s+(?:for|of|on|to|del?|de\s+la|para)\s+(?:[\w\-]+\s+){0,4}?[\w\-]+"
+    + _STRONG_INTRO
+    + r"|"
+    + _STRONG_INTRO
+    + r"|\s+)"
 )
 _PASSWORD = re.compile(
     r"(?i)(?<![\w])(?P<key>" + _KEYWORDS + r")(?P<sep>" + _INTRO + r")"
@@ -122,7 +127,7 @@ def looks_random(value: str) -> bool:
 
 
 def _looks_like_password(value: str, sep: str, quoted: bool, key: str) -> bool:
-    if value.lower().rstrip(".,;:!?") in _NOT_SECRET:
+    if not quoted and value.lower().rstrip(".,;:!?") in _NOT_SECRET:
         return False
     stripped = value.rstrip(".,;:!?)")
     if len(stripped) < 3:
@@ -175,6 +180,12 @@ class CredentialRule(Rule):
         for m in _PASSWORD.finditer(text):
             start, end = m.start("value"), m.end("value")
             value = m.group("value")
+            quote = m.group("q")
+            if quote:
+                closing = {"“": "”", "‘": "’"}.get(quote, quote)
+                close_at = text.find(closing, start, start + 65)
+                if close_at > start:
+                    value = text[start:close_at] + closing
             trimmed = value.rstrip(".,;:)")
             if m.group("q") and trimmed[-1:] in "\"'”’`":
                 trimmed = trimmed[:-1]
