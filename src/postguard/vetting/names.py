@@ -154,6 +154,30 @@ PLACE_WORDS = frozenset(
         "school", "hospital", "center", "centre", "library", "station", "airport", "bridge",
         "river", "lake", "mountain", "valley", "beach", "island", "bay", "calle", "avenida",
         "plaza", "paseo", "carrera", "colonia", "group", "orchestra", "band", "show", "channel",
+        "office", "department", "dept", "division", "day", "festival", "fest", "fi", "wifi",
+    }
+)  # fmt: skip
+# Words before a name that make it a place: "Lake Nelson", "Fort Lee", "San José".
+PLACE_BEFORE = frozenset(
+    {"lake", "mount", "mt", "fort", "ft", "port", "camp", "cape", "saint", "san", "santa", "st"}
+)
+# Last words that make a capitalised sequence a place, a day or an office, never a person.
+NEVER_LAST = frozenset(
+    {
+        "day", "office", "department", "dept", "festival", "fest", "fi", "wifi", "road", "street",
+        "avenue", "st", "rd", "ave", "blvd", "branch", "center", "centre", "hall", "school",
+        "library", "station", "county", "city", "bridge", "foundation", "inc", "llc",
+    }
+)  # fmt: skip
+# Function words that the name lists also hold as rare names ("Del", "Su", "Will").
+FUNCTION_WORDS = frozenset(
+    {
+        "el", "la", "los", "las", "de", "del", "que", "y", "en", "su", "sus", "con", "por",
+        "para", "una", "un", "es", "nuestro", "nuestra", "al", "se", "lo", "le", "muy", "más",
+        "pero", "como", "este", "esta", "gracias", "hola", "usted", "ustedes", "nos", "les",
+        "the", "a", "an", "and", "of", "to", "in", "is", "are", "for", "with", "on", "at", "our",
+        "your", "we", "you", "this", "that", "it", "be", "will", "from", "by", "thanks", "or",
+        "but", "so", "if", "as", "my", "me", "he", "she", "his", "her", "they", "them", "us",
     }
 )  # fmt: skip
 _CUES_AFTER = ("says", "said", "told", "asked", "wrote", "tweeted", "dijo")
@@ -185,7 +209,22 @@ class NameLists:
         return folded in self.first
 
     def is_common(self, folded: str) -> bool:
-        return folded in self.common
+        """An everyday word, also inflected: "numbers", "fireworks", "hoped", "hoping"."""
+        if folded in self.common:
+            return True
+        for suffix, replacement in (
+            ("s", ""),
+            ("es", ""),
+            ("ies", "y"),
+            ("ed", ""),
+            ("ed", "e"),
+            ("ing", ""),
+            ("ing", "e"),
+        ):
+            stem = folded[: -len(suffix)]
+            if folded.endswith(suffix) and len(stem) >= 3 and stem + replacement in self.common:
+                return True
+        return False
 
 
 @cache
@@ -338,22 +377,19 @@ def _name_at(
     if not tok.is_word or (tok.start > 0 and text[tok.start - 1] in "@#"):
         return None
     word = _possessive_free(tok.folded)
-    if word in NOT_NAMES or word in PLACE_WORDS:
+    if word in NOT_NAMES or word in PLACE_WORDS or word in FUNCTION_WORDS:
         return None
-    if i > 0 and toks[i - 1].text.isdigit():  # "257 Thornton St": a street
-        return None
+    if i > 0 and (toks[i - 1].text.isdigit() or toks[i - 1].folded in PLACE_BEFORE):
+        return None  # "257 Thornton St", "Lake Nelson": places
     cased = tok.is_title or (tok.is_upper and not shouting)
     if word in HONORIFICS and tok.is_title:
         j = i + 1
         if j < len(toks) and toks[j].text == ".":
             j += 1
-        if (
-            j < len(toks)
-            and toks[j].is_word
-            and toks[j].is_title
-            and toks[j].folded not in (HONORIFICS)
-        ):
-            return _extend(toks, j + 1, lists, lowercase=False)
+        if j < len(toks) and toks[j].is_word and toks[j].is_title:
+            surname = _possessive_free(toks[j].folded)
+            if surname not in HONORIFICS and surname not in PLACE_WORDS:
+                return _extend(toks, j + 1, lists, lowercase=False)
         return None
     if not lists.is_first(word):
         if (

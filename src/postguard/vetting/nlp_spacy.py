@@ -17,8 +17,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from postguard.vetting.names import (
+    FUNCTION_WORDS,
     HONORIFICS,
+    NEVER_LAST,
     NOT_NAMES,
+    PLACE_BEFORE,
     PLACE_WORDS,
     NameLists,
     find_names,
@@ -127,8 +130,7 @@ class SpacyNameFinder:
             return (
                 len(f) > 2
                 and f in lists.first
-                and f not in _SPANISH_WORDS
-                and f not in _ENGLISH_WORDS
+                and f not in FUNCTION_WORDS
                 and (not spanish or t[:1].isupper())
             )
 
@@ -136,11 +138,15 @@ class SpacyNameFinder:
             first_name(f, t) and f not in lists.ambiguous_first
             for f, t in zip(folded, tokens, strict=True)
         )
-        if (folded[-1] in PLACE_WORDS and not strong_first) or any(f in NOT_NAMES for f in folded):
+        if (
+            (folded[-1] in PLACE_WORDS and not strong_first)
+            or folded[-1] in NEVER_LAST
+            or any(f in NOT_NAMES for f in folded)
+        ):
             return False  # "Graves Mill Road", "Sheriff's Office", "Martin Luther King Jr. Day"
         before = text[max(0, start - 12) : start].split()
-        if folded[0] in _PLACE_BEFORE or (
-            before and (fold(before[-1].strip(".,")) in _PLACE_BEFORE or before[-1].isdigit())
+        if folded[0] in PLACE_BEFORE or (
+            before and (fold(before[-1].strip(".,")) in PLACE_BEFORE or before[-1].isdigit())
         ):
             return False  # "Lake Nelson", "Fort Lee", "1317 Kimberly Way"
         if all(lists.is_common(f) or f in HONORIFICS for f in folded) and not any(
@@ -177,9 +183,6 @@ _ENGLISH_WORDS = frozenset(
         "your", "we", "you", "this", "that", "it", "be", "will", "from", "by", "thanks",
     }
 )  # fmt: skip
-_PLACE_BEFORE = frozenset(
-    {"lake", "mount", "mt", "fort", "ft", "port", "camp", "cape", "saint", "san", "santa", "st"}
-)
 _MASKED = re.compile(
     r"(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+|"
     r"\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|com|net|edu|io|us|uk)\b\S*|[@#][\w.]+"
