@@ -19,6 +19,13 @@ from english_words import get_english_words_set  # type: ignore[import-untyped] 
 
 OUT = Path(__file__).resolve().parent.parent / "src" / "postguard" / "vetting" / "data"
 FREQUENT = 400
+EVERYDAY = frozenset(
+    {
+        "hang", "numbers", "lang", "april", "january", "september", "sunday", "irish", "india",
+        "paris", "kenya", "argentina", "venus", "nada", "terra", "hunter", "dahlia", "camellia",
+        "clementine", "shiloh", "minerva", "isis", "madonna", "eden", "cleopatra", "august",
+    }
+)  # fmt: skip
 HEADER = "# Built by tools/build_name_lists.py from names==0.3.0 and english-words==2.0.2.\n"
 
 
@@ -33,14 +40,19 @@ def _census(file: str) -> list[str]:
 def main() -> None:
     web2 = get_english_words_set(["web2"])
     gcide = get_english_words_set(["gcide"], lower=True)
-    # An everyday word: listed lowercase in web2 and as a GCIDE headword.
-    common = sorted(w for w in web2 if w.isalpha() and w.islower() and w in gcide)
     female, male = _census("dist.female.first"), _census("dist.male.first")
     first = list(dict.fromkeys(female + male))
+    last = list(dict.fromkeys(_census("dist.all.last")))
+    names = set(first) | set(last)
+    # An everyday word: lowercase in web2 and a GCIDE headword, or lowercase in web2 and no name;
+    # plus the few words both dictionaries lack or list only as names.
+    common = sorted(
+        {w for w in web2 if w.isalpha() and w.islower() and (w in gcide or w not in names)}
+        | EVERYDAY
+    )
     # The most frequent names: frequent enough that a capitalised "Bill" or "Grace" that the
     # model calls a person is one (rare census entries include "Numbers" and "Hang").
     frequent = set(female[:FREQUENT]) | set(male[:FREQUENT])
-    last = list(dict.fromkeys(_census("dist.all.last")))
     common_set = set(common)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "first_names.txt").write_text(

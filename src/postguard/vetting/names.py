@@ -164,7 +164,8 @@ PLACE_BEFORE = frozenset(
 # Last words that make a capitalised sequence a place, a day or an office, never a person.
 NEVER_LAST = frozenset(
     {
-        "day", "office", "department", "dept", "festival", "fest", "fi", "wifi", "road", "street",
+        "day", "office", "department", "dept", "festival", "fest", "fi", "wifi", "wi-fi", "road",
+        "street",
         "avenue", "st", "rd", "ave", "blvd", "branch", "center", "centre", "hall", "school",
         "library", "station", "county", "city", "bridge", "foundation", "inc", "llc",
     }
@@ -418,8 +419,14 @@ def _name_at(
             # to names that are rarely words.
             return None
         return None
-    if tok.is_lower and not ambiguous and len(word) > 2 and not lists.is_common(word):
-        return nxt
+    if (
+        tok.is_lower
+        and not ambiguous
+        and word in lists.frequent_first
+        and len(word) > 2
+        and not lists.is_common(word)
+    ):
+        return nxt  # lowercase names of social media: only the frequent ones ("emma", "ryan")
     return None
 
 

@@ -155,7 +155,7 @@ class SpacyNameFinder:
         ):
             return False  # "Drop", "numbers", "Guest Wi-Fi", "Turkey Trot"
         if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) <= 5:
-            return folded[0] in lists.first  # "RSVP", "IBAN", "NCUA"
+            return folded[0] in lists.frequent_first  # "RSVP", "IBAN", "NCUA"
         if spanish:
             # The English model reads Spanish capitalised words as names: trust only the lists.
             return strong_first or any(
