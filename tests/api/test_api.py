@@ -74,7 +74,8 @@ def test_read_permissions(world: World, path: str, who: str, want: int) -> None:
     assert response.status_code == want
     if want >= 400:
         body = response.json()
-        assert isinstance(body["detail"], str) and body["detail"]
+        assert isinstance(body["detail"], str)
+        assert body["detail"]
 
 
 # Changes: (name, path, body, who -> status). The right role succeeds; everyone else changes
@@ -154,9 +155,7 @@ def test_write_permissions(
     payload = {k: _fill(v, ids) for k, v in body.items()}
     client = client_as(world, who, reauthenticated=True)
     before = AuditEvent.objects.count()
-    response = client.post(
-        path.format(**ids), json.dumps(payload), content_type="application/json"
-    )
+    response = client.post(path.format(**ids), json.dumps(payload), content_type="application/json")
     assert response.status_code == want, response.content
     if want >= 400:
         assert AuditEvent.objects.count() == before  # nothing changed, nothing recorded
@@ -166,20 +165,20 @@ def test_write_permissions(
 
 
 def bearer(token: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_token_acts_as_its_owner_and_no_more(world: World) -> None:
     _, token = create_token(world.cast.ada, "export", "read")
     client = Client()
-    assert client.get("/api/v1/audit/events", **bearer(token)).status_code == 200
+    assert client.get("/api/v1/audit/events", headers=bearer(token)).status_code == 200
     # ada is an auditor: her token cannot add accounts, whatever its scope.
     _, write_token = create_token(world.cast.ada, "oops", "write")
     response = client.post(
         "/api/v1/accounts",
         json.dumps({"platform": "x", "handle": "@t"}),
         content_type="application/json",
-        **bearer(write_token),
+        headers=bearer(write_token),
     )
     assert response.status_code == 403
 
@@ -190,7 +189,7 @@ def test_a_read_token_cannot_change_anything(world: World) -> None:
         "/api/v1/accounts",
         json.dumps({"platform": "x", "handle": "@t"}),
         content_type="application/json",
-        **bearer(token),
+        headers=bearer(token),
     )
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
@@ -203,7 +202,7 @@ def test_a_write_token_changes_things_without_csrf(world: World) -> None:
         "/api/v1/accounts",
         json.dumps({"platform": "x", "handle": "@t", "login_email": "joe@gmail.com"}),
         content_type="application/json",
-        **bearer(token),
+        headers=bearer(token),
     )
     assert response.status_code == 201
     ids = {f["id"] for f in response.json()["findings"]}
@@ -213,18 +212,18 @@ def test_a_write_token_changes_things_without_csrf(world: World) -> None:
 def test_revoked_expired_and_unknown_tokens_are_refused(world: World) -> None:
     token_row, token = create_token(world.cast.sam, "old", "read", days=1)
     client = Client()
-    assert client.get("/api/v1/me", **bearer(token)).status_code == 200
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
     ApiToken.objects.filter(pk=token_row.pk).update(expires_at="2000-01-01T00:00:00Z")
-    assert client.get("/api/v1/me", **bearer(token)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
     _, token2 = create_token(world.cast.sam, "new", "read")
     assert (
         client.post(
-            f"/api/v1/tokens/{ApiToken.objects.get(name='new').pk}/revoke", **bearer(token2)
+            f"/api/v1/tokens/{ApiToken.objects.get(name='new').pk}/revoke", headers=bearer(token2)
         ).status_code
         == 200
     )
-    assert client.get("/api/v1/me", **bearer(token2)).status_code == 401
-    assert client.get("/api/v1/me", **bearer("pgt_" + "x" * 43)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer(token2)).status_code == 401
+    assert client.get("/api/v1/me", headers=bearer("pgt_" + "x" * 43)).status_code == 401
 
 
 def test_offboarding_revokes_tokens(world: World) -> None:
@@ -237,12 +236,12 @@ def test_offboarding_revokes_tokens(world: World) -> None:
     )
     assert response.status_code == 200
     assert response.json()["tokens_revoked"] == 1
-    assert Client().get("/api/v1/me", **bearer(token)).status_code == 401
+    assert Client().get("/api/v1/me", headers=bearer(token)).status_code == 401
 
 
 def test_token_records_last_use(world: World) -> None:
     row, token = create_token(world.cast.sam, "cron", "read")
-    Client().get("/api/v1/me", **bearer(token))
+    Client().get("/api/v1/me", headers=bearer(token))
     row.refresh_from_db()
     assert row.last_used_at is not None
 

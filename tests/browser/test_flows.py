@@ -1,4 +1,4 @@
-"""The web app in a real browser: sign-in with TOTP, posture findings, directory import, offboarding."""
+"""The web app in a real browser: TOTP sign-in, posture findings, directory import, offboarding."""
 
 from __future__ import annotations
 

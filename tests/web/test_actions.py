@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from allauth.usersessions.models import UserSession
+from django.http import StreamingHttpResponse
 from django.test import Client
 
 from postguard.api.models import ApiToken
@@ -14,7 +15,7 @@ from postguard.api.tokens import create_token
 from postguard.audit.models import AuditEvent
 from postguard.policy.models import PolicyVersion
 from postguard.registry.models import DirectoryEntry, Grant, PlatformAccount
-from tests.cast import CAST_PASSWORD, CAST_POLICY, TOTP_SECRET
+from tests.cast import CAST_PASSWORD, TOTP_SECRET
 from tests.web.conftest import signed_in
 from tests.web.world import World, build_world
 
@@ -89,6 +90,8 @@ def test_editing_an_account_is_audited_with_before_and_after(world: World) -> No
     )
     assert response.status_code == 302
     event = AuditEvent.objects.filter(action="registry.account.change").latest("seq")
+    assert event.before is not None
+    assert event.after is not None
     assert event.before["mfa_method"] == "app"
     assert event.after["mfa_method"] == "sms"
 
@@ -294,7 +297,8 @@ def test_audit_filters_and_exports_jsonl(world: World) -> None:
     assert "policy.version.propose" in page
     assert "registry.device.enroll" not in page
     export = client.get("/audit/export.jsonl", {"action": "policy.version"})
-    lines = [json.loads(line) for line in b"".join(export.streaming_content).splitlines()]
+    stream = cast(StreamingHttpResponse, export)
+    lines = [json.loads(line) for line in b"".join(stream).splitlines()]
     assert [e["action"] for e in lines] == ["policy.version.propose"]
     assert {"hash", "prev_hash", "seq"} <= set(lines[0])
 

@@ -17,6 +17,7 @@ from postguard.api.registry_api import router as registry_router
 from postguard.api.tokens import revoke_token
 from postguard.api.vet_api import router as vet_router
 from postguard.core.permissions import held_roles, require
+from postguard.web.security import current_user
 
 api = NinjaAPI(
     title="Postguard API",
@@ -72,13 +73,13 @@ class TokenOut(Schema):
 @me_router.get("/tokens", response=list[TokenOut], summary="My API tokens (never the secrets)")
 def list_tokens(request: HttpRequest) -> list[ApiToken]:
     require(request.user, "token.manage_own")
-    return list(ApiToken.objects.filter(user_id=request.user.pk))
+    return list(ApiToken.objects.filter(user=current_user(request)))
 
 
 @me_router.post("/tokens/{token_id}/revoke", response=TokenOut, summary="Revoke one of my tokens")
 def revoke(request: HttpRequest, token_id: int) -> ApiToken:
     require(request.user, "token.manage_own")
-    token = get_object_or_404(ApiToken, pk=token_id, user_id=request.user.pk)
+    token = get_object_or_404(ApiToken, pk=token_id, user=current_user(request))
     revoke_token(token, request.user)
     return token
 

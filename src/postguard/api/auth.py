@@ -20,7 +20,7 @@ from postguard.api.tokens import authenticate_token
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class TokenAuth(HttpBearer):  # type: ignore[misc]  # ninja ships no types
+class TokenAuth(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
@@ -32,7 +32,7 @@ class TokenAuth(HttpBearer):  # type: ignore[misc]  # ninja ships no types
         return found
 
 
-class SessionAuth(APIKeyCookie):  # type: ignore[misc]  # ninja ships no types
+class SessionAuth(APIKeyCookie):
     """The signed-in web session; CSRF checked on unsafe methods, after we know who it is."""
 
     param_name = settings.SESSION_COOKIE_NAME

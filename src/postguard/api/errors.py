@@ -34,7 +34,7 @@ def install(api: NinjaAPI) -> None:
     def respond(request: HttpRequest, status: int, detail: str, **extra: Any) -> HttpResponse:
         return api.create_response(request, {"detail": detail, **extra}, status=status)
 
-    @api.exception_handler(NinjaValidationError)  # type: ignore[misc]
+    @api.exception_handler(NinjaValidationError)
     def validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
         errors = [
             {"field": _field_path(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
@@ -42,11 +42,11 @@ def install(api: NinjaAPI) -> None:
         ]
         return respond(request, 422, "the request does not match the schema", errors=errors)
 
-    @api.exception_handler(FieldError)  # type: ignore[misc]
+    @api.exception_handler(FieldError)
     def field_error(request: HttpRequest, exc: FieldError) -> HttpResponse:
         return respond(request, 400, exc.detail, errors=exc.errors)
 
-    @api.exception_handler(DjangoValidationError)  # type: ignore[misc]
+    @api.exception_handler(DjangoValidationError)
     def django_validation(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
         errors: list[dict[str, str]] = []
         if hasattr(exc, "error_dict"):
@@ -57,25 +57,25 @@ def install(api: NinjaAPI) -> None:
             errors = [{"field": "body", "message": m} for m in exc.messages]
         return respond(request, 400, "invalid input", errors=errors)
 
-    @api.exception_handler(AuthenticationError)  # type: ignore[misc]
+    @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
         return respond(
             request, 401, "sign in or send 'Authorization: Bearer <token>' with a valid API token"
         )
 
-    @api.exception_handler(PermissionDenied)  # type: ignore[misc]
+    @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return respond(request, 403, str(exc) or "your roles do not allow this")
 
-    @api.exception_handler(Http404)  # type: ignore[misc]
+    @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
         return respond(request, 404, "not found, or not visible to you")
 
-    @api.exception_handler(HttpError)  # type: ignore[misc]
+    @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return respond(request, exc.status_code, str(exc))
 
-    @api.exception_handler(Exception)  # type: ignore[misc]
+    @api.exception_handler(Exception)
     def crash(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
         return respond(request, 500, "internal error; it has been logged")

@@ -6,12 +6,12 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from postguard.api.models import ApiToken
 from postguard.audit.log import record
+from postguard.core.models import User
 
 TOKEN_PREFIX = "pgt_"  # noqa: S105  # the public marker every token starts with, not a secret
 MAX_DAYS = 366
@@ -32,7 +32,7 @@ def _snapshot(token: ApiToken) -> dict[str, object]:
 
 
 def create_token(
-    user: AbstractBaseUser, name: str, scope: str = ApiToken.Scope.READ, days: int | None = 90
+    user: User, name: str, scope: str = ApiToken.Scope.READ, days: int | None = 90
 ) -> tuple[ApiToken, str]:
     """Return the new token row and its plaintext, which is never stored and never shown again."""
     name = name.strip()
@@ -83,7 +83,7 @@ def revoke_token(token: ApiToken, actor: object, reason: str = "revoked by its o
         record("api.token.revoke", actor=actor, obj=token, before=before, after=_snapshot(token))
 
 
-def revoke_all_tokens(user: AbstractBaseUser, actor: object = None, reason: str = "") -> int:
+def revoke_all_tokens(user: User, actor: object = None, reason: str = "") -> int:
     """Revoke every active token of `user` (offboarding); returns how many were revoked."""
     count = 0
     for token in ApiToken.objects.filter(user_id=user.pk, revoked_at__isnull=True):

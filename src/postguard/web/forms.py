@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 
-def add_service_error(form: forms.Form, exc: Exception) -> None:
+def add_service_error(form: forms.BaseForm, exc: Exception) -> None:
     """Registry errors read "field: what was wrong"; show them next to that field if it exists."""
     message = str(exc)
     field, sep, rest = message.partition(": ")

@@ -8,12 +8,22 @@ from typing import Any, TypeVar, cast
 from allauth.account.decorators import reauthentication_required
 from allauth.usersessions.models import UserSession
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.http import HttpRequest
 
+from postguard.core.models import User
 from postguard.core.permissions import has_mfa, mfa_required
 
-__all__ = ["end_all_sessions", "has_mfa", "needs_mfa_setup", "sensitive"]
+__all__ = ["current_user", "end_all_sessions", "has_mfa", "needs_mfa_setup", "sensitive"]
 
 V = TypeVar("V", bound=Callable[..., Any])
+
+
+def current_user(request: HttpRequest) -> User:
+    """The signed-in user of a view behind @login_required."""
+    user = request.user
+    if not isinstance(user, User):
+        raise TypeError("current_user() is for views that require a signed-in user")
+    return user
 
 
 def needs_mfa_setup(user: Any) -> bool:

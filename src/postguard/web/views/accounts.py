@@ -49,7 +49,9 @@ class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["keeper"].queryset = Person.objects.filter(status=Person.Status.ACTIVE)
+        keeper = self.fields["keeper"]
+        assert isinstance(keeper, forms.ModelChoiceField)
+        keeper.queryset = Person.objects.filter(status=Person.Status.ACTIVE)
 
 
 @login_required

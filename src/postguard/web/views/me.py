@@ -15,7 +15,7 @@ from postguard.api.models import ApiToken
 from postguard.api.tokens import create_token
 from postguard.api.tokens import revoke_token as revoke_api_token
 from postguard.audit.log import record
-from postguard.web.security import has_mfa, sensitive
+from postguard.web.security import current_user, has_mfa, sensitive
 
 
 @login_required
@@ -40,7 +40,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @require_POST
 def end_session(request: HttpRequest, pk: int) -> HttpResponse:
     # Only the owner's own sessions are reachable: anyone else's id is simply not found.
-    session = get_object_or_404(UserSession, pk=pk, user_id=request.user.pk)
+    session = get_object_or_404(UserSession, pk=pk, user=current_user(request))
     is_current = session.session_key == request.session.session_key
     record(
         "auth.session.end",
@@ -82,7 +82,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         form = TokenForm(request.POST)
         if form.is_valid():
             _, new_token = create_token(
-                request.user,
+                current_user(request),
                 form.cleaned_data["name"],
                 form.cleaned_data["scope"],
                 form.cleaned_data["days"],
@@ -90,7 +90,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
             form = TokenForm()
     else:
         form = TokenForm()
-    rows = ApiToken.objects.filter(user_id=request.user.pk)
+    rows = ApiToken.objects.filter(user=current_user(request))
     return render(
         request, "web/me/tokens.html", {"form": form, "tokens": rows, "new_token": new_token}
     )
@@ -99,7 +99,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
-    token = get_object_or_404(ApiToken, pk=pk, user_id=request.user.pk)
+    token = get_object_or_404(ApiToken, pk=pk, user=current_user(request))
     revoke_api_token(token, request.user)
     messages.success(request, f"Token {token.prefix}… is revoked.")
     return redirect("web:my_tokens")
