@@ -21,7 +21,10 @@ from postguard.core.models import User
 @pytest.fixture
 def lola(db: None) -> User:
     return User.objects.create_user(
-        username="lola", email="lola@example.gov", password="x" * 16, display_name="Lola Lead"
+        username="audit-lola",
+        email="audit.lola@example.gov",
+        password="x" * 16,
+        display_name="Lola Lead",
     )
 
 
@@ -41,7 +44,7 @@ def test_actor_and_object_are_kept_as_text_and_survive_deletion(lola: User) -> N
     lola.delete()
     event = AuditEvent.objects.get(pk=event.pk)
     assert event.actor_id == str(lola_pk)
-    assert event.actor_name == "Lola Lead <lola@example.gov>"
+    assert event.actor_name == "Lola Lead <audit.lola@example.gov>"
     assert (event.object_type, event.object_id) == ("core.user", str(lola_pk))
     assert event.object_repr == "Lola Lead"
 
@@ -134,7 +137,7 @@ def test_one_request_shares_one_request_id(lola: User) -> None:
     first, second, third, _ = seen
     assert first.request_id == second.request_id == response["X-Request-ID"]
     assert third.request_id == other["X-Request-ID"] != first.request_id
-    assert first.actor_name == "Lola Lead <lola@example.gov>"
+    assert first.actor_name == "Lola Lead <audit.lola@example.gov>"
     assert (first.ip, first.device) == ("203.0.113.9", "unenrolled: Fx")
 
 
