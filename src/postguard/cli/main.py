@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = importlib.import_module(PURE_COMMANDS[command][0])
         status: int = module.run(args[1:])
         return status
-    return _django(args)
+    # Product commands are spelled with hyphens (import-directory); their modules use underscores.
+    return _django([command.replace("-", "_"), *args[1:]])
 
 
 def _django(args: list[str]) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar
 
 from django.db import models
 from django.db.models import Q
@@ -306,7 +306,7 @@ class RestrictedQuerySet(models.QuerySet[_M]):
         *,
         request: HttpRequest | None = None,
         enrolled: bool | None = None,
-    ) -> RestrictedQuerySet[_M]:
+    ) -> Self:
         spec = action(action_name)
         if isinstance(user, SystemActor):
             return self.all() if SYSTEM in spec.roles else self.none()
