@@ -66,15 +66,15 @@ def parse_marked(marked: str, where: str = "") -> tuple[str, list[dict[str, obje
         if marked.startswith("]]", i) and stack:
             labels, start = stack.pop()
             text_so_far = "".join(out)
-            for rule, group in labels:
+            for rule_id, group_id in labels:
                 item: dict[str, object] = {
-                    "rule": rule,
+                    "rule": rule_id,
                     "start": start,
                     "end": length,
                     "text": text_so_far[start:length],
                 }
-                if group:
-                    item["group"] = group
+                if group_id:
+                    item["group"] = group_id
                 gold.append(item)
             i += 2
             continue
@@ -89,42 +89,33 @@ def parse_marked(marked: str, where: str = "") -> tuple[str, list[dict[str, obje
 def read_sources(directory: Path = SOURCES) -> list[RawPost]:
     posts: list[RawPost] = []
     for path in sorted(directory.glob("*.txt")):
-        org = path.stem
-        header: dict[str, object] | None = None
-        lines: list[str] = []
-        header_line = 0
-
-        def flush() -> None:
-            if header is None:
-                return
+        # (header, its line number, the post's lines) for each post in the file
+        chunks: list[tuple[dict[str, object], int, list[str]]] = []
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.startswith("==="):
+                chunks.append((_header(line[3:], f"{path}:{number}"), number, []))
+            elif chunks:
+                chunks[-1][2].append(line)
+            elif line.strip() and not line.startswith("#"):
+                raise MarkupError(f"{path}:{number}: text before the first '===' header")
+        for header, header_line, lines in chunks:
             body = "\n".join(lines).strip("\n")
             if not body.strip():
                 raise MarkupError(f"{path}:{header_line}: empty post")
+            platform = header["platform"]
+            history = header["history"]
             posts.append(
                 RawPost(
-                    org=org,
+                    org=path.stem,
                     marked=body,
-                    platform=header["platform"],  # type: ignore[arg-type]  # set below
+                    platform=str(platform) if platform is not None else None,
                     long=bool(header["long"]),
-                    history=header["history"],  # type: ignore[arg-type]
+                    history=str(history) if history is not None else None,
                     lang=str(header["lang"]),
                     note=str(header["note"]),
                     where=f"{path}:{header_line}",
                 )
             )
-
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.startswith("==="):
-                flush()
-                header = _header(line[3:], f"{path}:{number}")
-                header_line = number
-                lines = []
-            elif header is None:
-                if line.strip() and not line.startswith("#"):
-                    raise MarkupError(f"{path}:{number}: text before the first '===' header")
-            else:
-                lines.append(line)
-        flush()
     return posts
 
 
@@ -183,7 +174,7 @@ def build(raw_posts: list[RawPost]) -> list[dict[str, object]]:
             "org": raw.org,
             "text": text,
             "platform": platform,
-            "gold": sorted(gold, key=lambda g: (g["start"], g["rule"])),  # type: ignore[arg-type,return-value]
+            "gold": sorted(gold, key=lambda g: (int(str(g["start"])), str(g["rule"]))),
         }
         if raw.history:
             record["history"] = raw.history

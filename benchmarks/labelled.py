@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
+import regex  # type: ignore[import-untyped]  # no stubs installed (types-regex)
 
 DATA = Path(__file__).parent / "data"
 POSTS = DATA / "posts.jsonl"
@@ -211,4 +211,3 @@ def policy_path(org: str) -> Path:
 
 def directory_path(org: str) -> Path:
     return ORGS / org / "directory.csv"
-

@@ -20,7 +20,7 @@ from typing import Any
 
 from benchmarks.engine_setup import build_engine, declared_rule_ids, org_context
 from benchmarks.labelled import POSTS, RULE_IDS, LabelledPost, load_posts
-from benchmarks.report import Floor, Section, fmt, prf
+from benchmarks.report import Floor, Section, fmt
 
 RESULTS = Path(__file__).parent / "results"
 MISSES = RESULTS / "rules-misses.md"
@@ -136,19 +136,28 @@ def write_misses(scores: dict[str, RuleScore], path: Path = MISSES) -> None:
         result = scores[rule]
         if not result.misses and not result.false_positives:
             continue
-        lines.append(f"## {rule}: {len(result.misses)} missed, "
-                     f"{len(result.false_positives)} false positives")
+        lines.append(
+            f"## {rule}: {len(result.misses)} missed, {len(result.false_positives)} false positives"
+        )
         lines.append("")
         if result.misses:
-            lines += ["### missed (gold not found)", "", "| post | gold in context | note |",
-                      "|---|---|---|"]
+            lines += [
+                "### missed (gold not found)",
+                "",
+                "| post | gold in context | note |",
+                "|---|---|---|",
+            ]
             for post, spans in result.misses:
                 shown = " / ".join(_context(post.text, s, e) for s, e in spans)
                 lines.append(f"| {post.id} | {shown} | {post.note} |")
             lines.append("")
         if result.false_positives:
-            lines += ["### false positives (found, not in gold)", "",
-                      "| post | finding in context | message | note |", "|---|---|---|---|"]
+            lines += [
+                "### false positives (found, not in gold)",
+                "",
+                "| post | finding in context | message | note |",
+                "|---|---|---|---|",
+            ]
             for post, finding in result.false_positives:
                 shown = _context(post.text, finding.start, finding.end)
                 message = finding.message.replace("|", "\\|").replace("\n", " ")
@@ -169,15 +178,18 @@ def run() -> Section:
     )
     if built.engine is None:
         text = header + "**Not run**: missing " + "; ".join(built.missing) + "."
-        floors = [Floor("every rule P and R", "not measured", "≥ 0.95 (identity ≥ 0.97)", None)]
+        unmeasured = [Floor("every rule P and R", "not measured", "≥ 0.95 (identity ≥ 0.97)", None)]
         print(text)
-        return Section("rules", text, floors)
+        return Section("rules", text, unmeasured)
     found, seconds = vet_all(built.engine, posts)
     scores = score(posts, found)
     declared = declared_rule_ids(built.engine)
     write_misses(scores)
-    rows = ["| rule | gold | findings | found | missed | false pos. | precision | recall | floor "
-            "| met |", "|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| rule | gold | findings | found | missed | false pos. | precision | recall | floor "
+        "| met |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
     floors: list[Floor] = []
     summary: dict[str, Any] = {}
     for rule in RULE_IDS:
@@ -197,29 +209,41 @@ def run() -> Section:
             f"{floor:.2f} | {status} |"
         )
         floors.append(Floor(f"{rule} P / R", f"{fmt(p)} / {fmt(r)}", f"≥ {floor:.2f}", met))
-        summary[rule] = {"gold": result.units, "findings": result.findings,
-                         "found": result.found_units, "precision": p, "recall": r,
-                         "declared": rule in declared}
+        summary[rule] = {
+            "gold": result.units,
+            "findings": result.findings,
+            "found": result.found_units,
+            "precision": p,
+            "recall": r,
+            "declared": rule in declared,
+        }
     extra = sorted(set(scores) - set(RULE_IDS))
     for rule in extra:
         result = scores[rule]
-        rows.append(f"| {rule} (not labelled) | 0 | {result.findings} | 0 | 0 | "
-                    f"{len(result.false_positives)} | {fmt(result.precision)} | n/a | n/a | n/a |")
+        rows.append(
+            f"| {rule} (not labelled) | 0 | {result.findings} | 0 | 0 | "
+            f"{len(result.false_positives)} | {fmt(result.precision)} | n/a | n/a | n/a |"
+        )
     _ = _unlabelled_declared(declared)
     rate = len(posts) / seconds if seconds else 0.0
     met_count = sum(1 for f in floors if f.met)
-    text = "\n".join([
-        header + f"Vetted in {seconds:.2f} s ({rate:.0f} posts/s, one post per call, names on).",
-        "",
-        *(["Name detection: " + "; ".join(built.notices), ""] if built.notices else []),
-        *(["Missing: " + "; ".join(built.missing), ""] if built.missing else []),
-        f"Floors met: {met_count} of {len(floors)} rule ids. Every miss and false positive: "
-        "[results/rules-misses.md](results/rules-misses.md).",
-        "",
-        *rows,
-    ])
-    JSON_OUT.write_text(json.dumps({"posts": len(posts), "seconds": seconds, "rules": summary},
-                                   indent=2) + "\n", encoding="utf-8")
+    text = "\n".join(
+        [
+            header
+            + f"Vetted in {seconds:.2f} s ({rate:.0f} posts/s, one post per call, names on).",
+            "",
+            *(["Name detection: " + "; ".join(built.notices), ""] if built.notices else []),
+            *(["Missing: " + "; ".join(built.missing), ""] if built.missing else []),
+            f"Floors met: {met_count} of {len(floors)} rule ids. Every miss and false positive: "
+            "[results/rules-misses.md](results/rules-misses.md).",
+            "",
+            *rows,
+        ]
+    )
+    JSON_OUT.write_text(
+        json.dumps({"posts": len(posts), "seconds": seconds, "rules": summary}, indent=2) + "\n",
+        encoding="utf-8",
+    )
     print(text)
     return Section("rules", text, floors)
 
