@@ -80,6 +80,25 @@ def test_secrets_never_enter_the_log(db: None, key: str) -> None:
     assert "hunter2" not in json.dumps([stored.before, stored.after])
 
 
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("password_hash", True),
+        ("totp_secret", True),
+        ("token_hash", True),
+        ("sessionid", True),
+        ("token_scopes", False),
+        ("credential_keeper", False),
+        ("keeper_role", False),
+        ("password_changed_at", False),
+        ("monkey", False),
+        ("key_id", False),
+    ],
+)
+def test_which_keys_are_secrets(key: str, secret: bool) -> None:
+    assert chain.is_secret_key(key) is secret
+
+
 def test_a_private_key_in_any_value_is_redacted(db: None) -> None:
     pem = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END..."
     event = record("x.update", actor_name="system", after={"notes": pem})

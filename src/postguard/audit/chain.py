@@ -38,7 +38,9 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
-# A key is secret when any word of it (split on _, -, . and camelCase) is one of these.
+# A key is secret when its last word (split on _, -, . and camelCase) is one of these, or when it
+# ends in a word such as "hash" after one of these ("password_hash"). "token_scopes" and
+# "credential_keeper" are not secrets: auditors need to see them change.
 _SECRET_WORDS = frozenset(
     {
         "password",
@@ -65,6 +67,9 @@ _SECRET_WORDS = frozenset(
         "pin",
     }
 )
+_DERIVED_WORDS = frozenset(
+    {"hash", "hashed", "digest", "encrypted", "ciphertext", "enc", "value", "data", "plain"}
+)
 # Whole keys that are secret even though no single word says so.
 _SECRET_KEYS = frozenset(
     {
@@ -86,8 +91,12 @@ def is_secret_key(key: str) -> bool:
     lowered = key.lower()
     if lowered in _SECRET_KEYS:
         return True
-    words = {w.lower() for w in _WORD_SPLIT.split(key) if w}
-    return bool(words & _SECRET_WORDS)
+    words = [w.lower() for w in _WORD_SPLIT.split(key) if w]
+    if not words:
+        return False
+    if words[-1] in _SECRET_WORDS:
+        return True
+    return words[-1] in _DERIVED_WORDS and any(w in _SECRET_WORDS for w in words[:-1])
 
 
 def _clean_text(value: str) -> str:
