@@ -407,7 +407,8 @@ class DirectoryIndex:
                 n = len(ident.phrase)
                 window = content[k : k + n]
                 if len(window) == n and sorted(w.norm for w in window) == sorted(ident.phrase):
-                    add(person, Found(ident.kind, ident.value, word.start, window[-1].end))
+                    start, end = _widen(ws, ws.index(word), ws.index(window[-1]), ident.kind)
+                    add(person, Found(ident.kind, ident.value, start, end))
             for ident, person in self.acronyms.get(word.raw, ()):
                 add(person, Found(ident.kind, ident.value, word.start, word.end))
         for m in _EMAIL.finditer(text):
@@ -494,7 +495,7 @@ class DirectoryIndex:
         return None
 
     def first_name_mentions(
-        self, ws: Sequence[Word], found: dict[int, list[Found]]
+        self, text: str, ws: Sequence[Word], found: dict[int, list[Found]]
     ) -> list[Mention]:
         """A first name alone, unique in the directory, right next to the person's own
         department, team, office or title ("Ahmed in Information Technology")."""
@@ -526,7 +527,7 @@ class DirectoryIndex:
                 and not _everyday([prv])  # "Thanks Ahmed", "Today Maddie": sentence openers
             ):
                 continue  # "James Madison", "Lake Grace"
-            if _adjacent(ws, k, items, strict=everyday):
+            if _adjacent(text, ws, k, items, strict=everyday):
                 mentions.append(
                     Mention(
                         person,
@@ -548,7 +549,9 @@ _CONNECTORS = frozenset(
 _PREPOSITIONS = frozenset({"from", "in", "at", "of", "with", "de", "del", "en", "con", "on"})
 
 
-def _adjacent(ws: Sequence[Word], k: int, items: Iterable[Found], *, strict: bool) -> bool:
+def _adjacent(
+    text: str, ws: Sequence[Word], k: int, items: Iterable[Found], *, strict: bool
+) -> bool:
     """An identifier within three connecting words of token k (or a comma between them)."""
     for item in items:
         if item.start >= ws[k].end:
@@ -559,7 +562,13 @@ def _adjacent(ws: Sequence[Word], k: int, items: Iterable[Found], *, strict: boo
             continue
         if len(between) > 3 or any(fold(w.raw) not in _CONNECTORS for w in between):
             continue
-        if strict and not any(fold(w.raw) in _PREPOSITIONS for w in between):
+        # An everyday word ("Hope", "Grant") is a name here only after a preposition
+        # ("Hope from Elections") or in apposition after a comma ("Finanzas, Ana").
+        if (
+            strict
+            and not any(fold(w.raw) in _PREPOSITIONS for w in between)
+            and (between or item.start > ws[k].start or "," not in text[item.end : ws[k].start])
+        ):
             continue
         return True
     return False
@@ -571,6 +580,24 @@ def _starts_item(word: Word, items: Iterable[Found]) -> bool:
 
 def _ends_item(word: Word, items: Iterable[Found]) -> bool:
     return any(f.end >= word.end and f.start <= word.start for f in items)
+
+
+def _widen(ws: Sequence[Word], first: int, last: int, kind: str) -> tuple[int, int]:
+    """Take in the words the match skipped at its edges: "Senior Accountant", "Assessor's
+    Office", "Departamento de Salud"."""
+    edge = _SENIORITY if kind == "title" else _GENERIC_UNIT
+    while last + 1 < len(ws) and ws[last + 1].norm in edge | {"department"}:
+        last += 1
+    while first > 0 and ws[first - 1].norm in edge:
+        first -= 1
+    if (
+        kind != "title"
+        and first > 1
+        and ws[first - 1].norm in _FILLER
+        and ws[first - 2].norm in _GENERIC_UNIT
+    ):
+        first -= 2  # "Department of Health", "Departamento de Salud"
+    return ws[first].start, ws[last].end
 
 
 def _strip_possessive(raw: str) -> str:

@@ -49,7 +49,12 @@ class IdentityExposureRule(Rule):
         index = directory_index(ctx)
         ws = words(post.text)
         found = index.identifiers_in(post.text, ws)
-        mentions = index.mentions(post.text, ws) + index.first_name_mentions(ws, found)
+        mentions = index.mentions(post.text, ws)
+        mentions += [
+            m
+            for m in index.first_name_mentions(post.text, ws, found)
+            if not any(m.start < o.end and o.start < m.end for o in mentions)
+        ]
         by_person: dict[int, list[Mention]] = {}
         for mention in sorted(mentions, key=lambda m: (m.start, -m.end)):
             by_person.setdefault(id(mention.person), []).append(mention)

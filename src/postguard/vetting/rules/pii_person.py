@@ -34,7 +34,7 @@ class PersonNameRule(Rule):
             index = directory_index(ctx)
             ws = words(text)
             found = index.identifiers_in(text, ws)
-            mentions = index.mentions(text, ws) + index.first_name_mentions(ws, found)
+            mentions = index.mentions(text, ws) + index.first_name_mentions(text, ws, found)
             employee_spans = [(m.start, m.end) for m in mentions]
             # "Chesapeake Branch", "Deputy Assessor": the directory's own departments, titles
             # and offices are not people.
