@@ -39,8 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _django(args: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", DJANGO_SETTINGS)
     from postguard.cli.django_commands import run_management_command
+    from postguard.settings.env import SettingError
 
-    return run_management_command(args)
+    try:
+        return run_management_command(args)
+    except SettingError as error:
+        # A bad environment variable: say which and what would do, without a stack trace.
+        print(f"postguard: configuration error: {error}", file=sys.stderr)
+        return 2
 
 
 def _print_overview() -> None:
