@@ -76,6 +76,7 @@ class LabelledPost:
     history: str | None = None  # posts sharing a history id are vetted in order, in batch mode
     lang: str = "en"
     note: str = ""
+    split: str = "main"  # "holdout": written after the rules were tuned, never used to tune them
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -143,6 +144,7 @@ def _post_from_json(raw: dict[str, Any], where: str) -> LabelledPost:
         history=raw.get("history"),
         lang=raw.get("lang", "en"),
         note=raw.get("note", ""),
+        split=raw.get("split", "main"),
     )
 
 

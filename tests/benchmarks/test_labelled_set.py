@@ -9,8 +9,7 @@ import json
 from collections import Counter
 
 import pytest
-from benchmarks.build_labelled import build, parse_marked, read_sources
-from benchmarks.generate import generated_posts
+from benchmarks.build_labelled import all_raw_posts, build, parse_marked
 from benchmarks.labelled import (
     LIMITS,
     POSTS,
@@ -41,7 +40,7 @@ def test_every_gold_span_is_the_text_it_names(posts: list[LabelledPost]) -> None
 
 
 def test_the_committed_file_is_what_the_sources_build() -> None:
-    rebuilt = build(read_sources() + generated_posts())
+    rebuilt = build(all_raw_posts())
     committed = [json.loads(line) for line in POSTS.read_text(encoding="utf-8").splitlines()]
     assert rebuilt == committed, "run: python -m benchmarks.build_labelled"
 
