@@ -371,3 +371,18 @@ def _follow(obj: Any, path: str) -> Any:
             return None
     last = parts[-1]
     return value.pk if last in {"id", "pk"} else getattr(value, f"{last}_id", None)
+
+
+def markdown_table() -> str:
+    """ACTIONS as the table in docs/permissions.md (a test keeps the two the same)."""
+    columns = (LEAD, SECURITY, AUDITOR, EDITOR, REVIEWER, CONTRIBUTOR, SELF, SIGNED_IN, SYSTEM)
+    lines = [
+        "| action | " + " | ".join(columns) + " | device class | never own |",
+        "|---|" + "---|" * len(columns) + "---|---|",
+    ]
+    for name, spec in ACTIONS.items():
+        cells = " | ".join("✓" if column in spec.roles else " " for column in columns)
+        lines.append(
+            f"| `{name}` | {cells} | {spec.device or ' '} | {'yes' if spec.never_own else ' '} |"
+        )
+    return "\n".join(lines) + "\n"
