@@ -235,18 +235,18 @@ def run() -> Section:
         "|---|---|---|---|---|",
     ]
     for rule in RULE_IDS:
-        result = holdout.get(rule)
-        if result is None:
+        held = holdout.get(rule)
+        if held is None:
             continue
         holdout_rows.append(
-            f"| {rule} | {result.units} | {result.findings} | {fmt(result.precision)} | "
-            f"{fmt(result.recall)} |"
+            f"| {rule} | {held.units} | {held.findings} | {fmt(held.precision)} | "
+            f"{fmt(held.recall)} |"
         )
         summary[rule]["holdout"] = {
-            "gold": result.units,
-            "findings": result.findings,
-            "precision": result.precision,
-            "recall": result.recall,
+            "gold": held.units,
+            "findings": held.findings,
+            "precision": held.precision,
+            "recall": held.recall,
         }
     rate = len(posts) / seconds if seconds else 0.0
     met_count = sum(1 for f in floors if f.met)
