@@ -114,7 +114,8 @@ def _split(token: str) -> tuple[str, bytes]:
             "this one does not: it was not written by Postguard or was cut short"
         )
     try:
-        blob = base64.urlsafe_b64decode(parts[2] + "=" * (-len(parts[2]) % 4))
+        padded = parts[2] + "=" * (-len(parts[2]) % 4)
+        blob = base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise CredentialError("a stored credential's ciphertext is not base64") from None
     if len(blob) < _NONCE_BYTES + 16:

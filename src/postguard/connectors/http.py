@@ -79,7 +79,7 @@ class ResponseTooLargeError(Exception):
 
     def __init__(self, url: str, size: int | None, cap: int) -> None:
         told = f"{size:,} bytes" if size is not None else f"more than {cap:,} bytes"
-        super().__init__(f"{url} answered with {told}; the limit is {cap:,}")
+        super().__init__(f"answered with {told}; the limit is {cap:,}")
         self.url = url
         self.size = size
         self.cap = cap
@@ -305,13 +305,18 @@ def transport_error(
         return exc
     where = f"{method.upper()} {_short(url)}"
     write = method.upper() in WRITE_METHODS
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        return PermanentError(
+            f"{where}: the server address is not usable ({exc}); fix the account's server URL",
+            platform=platform,
+        )
     if isinstance(exc, ResponseTooLargeError):
         if write:
             return OutcomeUnknownError(
-                f"{where}: {exc}; the platform may have acted: look for the post before retrying",
+                f"{where} {exc}; the platform may have acted: look for the post before retrying",
                 platform=platform,
             )
-        return RetryableError(f"{where}: {exc}", platform=platform)
+        return RetryableError(f"{where} {exc}", platform=platform)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout | httpx.ConnectError):
         return RetryableError(
             f"{where}: could not connect ({_describe(exc)}); nothing was sent, so trying again "
@@ -336,11 +341,6 @@ def transport_error(
             )
         return RetryableError(
             f"{where}: the connection dropped ({_describe(exc)})", platform=platform
-        )
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return PermanentError(
-            f"{where}: the server address is not usable ({exc}); fix the account's server URL",
-            platform=platform,
         )
     return OutcomeUnknownError(
         f"{where}: unexpected failure ({type(exc).__name__}: {exc}); look for the post before "

@@ -40,6 +40,7 @@ from postguard.connectors.http import (
     retry_after,
     status_error,
     transport_error,
+    truncated,
 )
 
 PLATFORM = "mastodon"
@@ -344,6 +345,7 @@ class MastodonConnector(Connector):
             method=method,
             url=url,
             platform=PLATFORM,
+            truncated=truncated(answer),
         )
 
 
