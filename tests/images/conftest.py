@@ -6,7 +6,6 @@ import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -224,7 +223,17 @@ def ctx(policy: Policy) -> VettingContext:
     return VettingContext.from_policy(policy, directory)
 
 
+def sample(name: str) -> np.typing.NDArray[np.uint8]:
+    """One of the pictures that ship inside scikit-image's wheel (no download), as RGB."""
+    from skimage import data
+
+    pixels = np.asarray(getattr(data, name)())
+    if pixels.ndim == 2:
+        pixels = np.stack([pixels] * 3, axis=-1)
+    return np.ascontiguousarray(pixels[..., :3]).astype(np.uint8)
+
+
 @pytest.fixture(scope="session")
-def real_analysers() -> Iterator[ImageAnalysers]:
+def real_analysers() -> ImageAnalysers:
     """rapidocr and CenterFace, loaded once for the whole session."""
-    yield default_image_analysers()
+    return default_image_analysers()

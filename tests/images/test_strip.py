@@ -43,7 +43,7 @@ ICC_GROUPS = ("ICC",)
 def leftovers(path: Path) -> dict[str, object]:
     found = {}
     for key, value in exiftool(path).items():
-        group, _, tag = key.partition(":")
+        group, _, _tag = key.partition(":")
         if group in CLEAN_GROUPS or group.startswith(ICC_GROUPS) or key == "SourceFile":
             continue
         if key == "IFD0:Orientation":
