@@ -189,3 +189,13 @@ def test_directory_and_audit_are_closed_to_posting_roles(cast: Cast) -> None:
         user: Any = getattr(cast, name)
         assert DirectoryEntry.objects.restrict(user, "directory.view").count() == 0, name
     assert DirectoryEntry.objects.restrict(cast.ada, "directory.view").count() == 1
+
+
+def test_audit_events_are_for_lead_security_and_auditor(cast: Cast) -> None:
+    from postguard.audit.log import record
+    from postguard.audit.models import AuditEvent
+
+    record("test.event", actor=cast.lola)
+    visible = {n for n in EVERYONE if AuditEvent.objects.restrict(getattr(cast, n), "audit.view")}
+    assert visible == {"lola", "leo", "sam", "ada"}
+    assert AuditEvent.objects.restrict(SYSTEM, "audit.view").count() == 1

@@ -6,6 +6,12 @@ from typing import ClassVar
 
 from django.db import models
 
+from postguard.core.permissions import RestrictedQuerySet
+
+
+class AuditEventQuerySet(RestrictedQuerySet["AuditEvent"]):
+    """`.restrict(user, "audit.view")`: lead, security and auditor see every event, others none."""
+
 
 class AuditEvent(models.Model):
     """One state change. Rows are never updated or deleted (database triggers refuse it).
@@ -31,7 +37,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 
-    objects: ClassVar[models.Manager[AuditEvent]] = models.Manager()
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ("seq",)
