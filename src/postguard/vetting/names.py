@@ -181,6 +181,8 @@ FUNCTION_WORDS = frozenset(
         "but", "so", "if", "as", "my", "me", "he", "she", "his", "her", "they", "them", "us",
     }
 )  # fmt: skip
+# Cues strong enough to make a lowercase word a name.
+_NAMING_CUES = ("my name is", "my name's", "name is", "calls me", "call me", "me llamo")
 _CUES_AFTER = ("says", "said", "told", "asked", "wrote", "tweeted", "dijo")
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*\.?|\d+|[^\w\s]", re.UNICODE)
@@ -315,10 +317,23 @@ def _sentence_start(text: str, toks: list[Token], i: int) -> bool:
     return "\n" in between
 
 
-def _cue_before(toks: list[Token], i: int) -> bool:
+def _cue_before(toks: list[Token], i: int, cues: tuple[str, ...] = _CUES_BEFORE) -> bool:
     words = [t.folded for t in toks[max(0, i - 3) : i] if t.is_word]
     joined = " ".join(words)
-    return any(joined == cue or joined.endswith(" " + cue) for cue in _CUES_BEFORE)
+    return any(joined == cue or joined.endswith(" " + cue) for cue in cues)
+
+
+def _extend_lower(toks: list[Token], j: int, lists: NameLists) -> int:
+    """After "my name is": one more lowercase word that is no everyday word is the surname."""
+    if (
+        j < len(toks)
+        and toks[j].is_word
+        and toks[j].is_lower
+        and not lists.is_common(toks[j].folded)
+        and toks[j].folded not in FUNCTION_WORDS
+    ):
+        return j + 1
+    return j
 
 
 def _cue_after(toks: list[Token], j: int) -> bool:
@@ -346,7 +361,10 @@ def find_names(text: str, lists: NameLists | None = None) -> Iterator[tuple[int,
             i = end + 1  # "Kimberly Way", "Clark Foundation"
             continue
         span_end = toks[end - 1].start + len(toks[end - 1].word)
-        found.append((tok.start, span_end))
+        first = i
+        while first < end - 1 and _possessive_free(toks[first].folded) in HONORIFICS | {""}:
+            first += 1  # the name, not the honorific: "Ms. Roefs" -> "Roefs"
+        found.append((toks[first].start, span_end))
         i = end
     # A surname or first name seen in a full name counts alone later on ("... Smith said").
     parts = {
@@ -400,6 +418,14 @@ def _name_at(
             and len(word) > 1
         ):
             return _extend(toks, i + 1, lists, lowercase=False)
+        if (
+            tok.is_lower
+            and len(word) > 2
+            and not lists.is_common(word)
+            and word not in FUNCTION_WORDS
+            and _cue_before(toks, i, _NAMING_CUES)
+        ):
+            return _extend_lower(toks, i + 1, lists)  # "my name is borna jerković"
         return None
     ambiguous = word in lists.ambiguous_first
     nxt = _extend(toks, i + 1, lists, lowercase=not cased)
@@ -413,11 +439,14 @@ def _name_at(
             return nxt
         if _cue_before(toks, i) or _cue_after(toks, nxt):
             return nxt
-        if not _sentence_start(text, toks, i) and not headline and tok.is_title:
-            # Mid-sentence capitals on a word that is also a name: a name only when the
-            # lowercase word would be odd there, which the common-word list cannot tell; keep
-            # to names that are rarely words.
-            return None
+        if (
+            tok.is_title
+            and not headline
+            and not _sentence_start(text, toks, i)
+            and not (i > 0 and toks[i - 1].is_word and toks[i - 1].is_title)
+            and not (i + 1 < len(toks) and toks[i + 1].is_word and toks[i + 1].is_title)
+        ):
+            return nxt  # mid-sentence capitals: "Kevin had given Alma his address"
         return None
     if (
         tok.is_lower

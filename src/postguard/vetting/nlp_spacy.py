@@ -154,6 +154,8 @@ class SpacyNameFinder:
             for f, t in zip(folded, tokens, strict=True)
         ):
             return False  # "Drop", "numbers", "Guest Wi-Fi", "Turkey Trot"
+        if len(tokens) == 1 and folded[0] in lists.ambiguous_first and _opens_sentence(text, start):
+            return False  # "Bill payment is due", "Grant funding", "Hope you can join"
         if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) <= 5:
             return folded[0] in lists.frequent_first  # "RSVP", "IBAN", "NCUA"
         if spanish:
@@ -216,6 +218,11 @@ def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if end > cursor:
         parts.append((cursor, end))
     return parts
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?:;\n…"
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -1,0 +1,87 @@
+"""pii.person: names of people who are not in the directory, through the real name finder, and
+the rule's own filtering with a stub analysis (exact spans)."""
+
+from __future__ import annotations
+
+import pytest
+
+from postguard.vetting.engine import Engine
+from postguard.vetting.findings import Severity, Verdict
+from postguard.vetting.nlp import Analysis, Entity, NoNameFinder
+from postguard.vetting.post import Post
+from postguard.vetting.rules.pii_person import PersonNameRule
+from tests.vetting.identity_support import context, name_finder
+
+RULE = PersonNameRule()
+
+
+def people(text: str) -> list[str]:
+    analysis = name_finder().analyse(text)
+    return [text[h.start : h.end] for h in RULE.check(Post(text), analysis, context())]
+
+
+WITH_MODEL = [
+    (
+        "Congratulations to Tyrone Jackson and Emily Sato, our scholarship winners!",
+        ["Tyrone Jackson", "Emily Sato"],
+    ),
+    ("Welcome to our new board member Dr. Alicia Romero, a professor.", ["Alicia Romero"]),
+    ("Thank you to Carlos Mendoza and Linda Park for the coats.", ["Carlos Mendoza", "Linda Park"]),
+    ("Happy 102nd birthday to our longest-standing member, Harold Finch!", ["Harold Finch"]),
+    ("my name is borna jerković but everyone calls me borna", ["borna jerković", "borna"]),
+    # employees are identity.exposure's business; the organization's name is no person
+    ("Jane Smith and Grant Holloway cut the ribbon.", []),
+    ("Madison County thanks everyone who came out.", []),
+    ("Follow @DanaAtParks and @tyrone for updates", []),
+    # words that are names, places and acronyms
+    ("We hope you'll join us! Mark your calendars for the grace period.", []),
+    ("Crappie are biting at Lake Nelson this weekend.", []),
+    ("Guest Wi-Fi password is posted in the lobby. RSVP by Friday.", []),
+    ("Call the Sheriff's Office at 911.", []),
+    ("¿Problemas con su tarjeta? Déjenos su número de socio en los comentarios.", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), WITH_MODEL)
+def test_names_of_people_outside_the_directory(text: str, expected: list[str]) -> None:
+    assert people(text) == expected
+
+
+def _stub(text: str, *names: str) -> Analysis:
+    entities = []
+    for name in names:
+        start = text.index(name)
+        entities.append(Entity("PERSON", start, start + len(name), name))
+    return Analysis(text=text, entities=tuple(entities))
+
+
+def test_trims_possessives_and_honorifics_and_skips_employees_with_a_stub_analysis() -> None:
+    text = "Kim Daniels's question and Dr. Ruth Alvarez's answer, with Jane Smith and Dr."
+    analysis = _stub(text, "Kim Daniels's", "Dr. Ruth Alvarez's", "Jane Smith", "Dr.")
+    hits = list(RULE.check(Post(text), analysis, context()))
+    assert [(h.start, h.end, text[h.start : h.end]) for h in hits] == [
+        (0, 11, "Kim Daniels"),
+        (27, 43, "Dr. Ruth Alvarez"),
+    ]
+    assert "Kim Daniels" in hits[0].message
+    assert hits[0].suggestion == (
+        "Make sure Kim Daniels agreed to be named in public, or leave the name out."
+    )
+
+
+def test_warns_without_changing_the_verdict() -> None:
+    text = "Congratulations to Tyrone Jackson!"
+    report = Engine([RULE], name_finder=name_finder()).vet(Post(text), context())
+    assert report.verdict is Verdict.PASS
+    assert [(f.rule, f.severity, f.text) for f in report.findings] == [
+        ("pii.person", Severity.WARN, "Tyrone Jackson")
+    ]
+    assert report.notices == ()
+
+
+def test_without_a_model_finds_nothing_and_says_name_detection_is_off() -> None:
+    report = Engine([RULE], name_finder=NoNameFinder()).vet(
+        Post("Congratulations to Tyrone Jackson!"), context()
+    )
+    assert report.findings == ()
+    assert report.notices == ("name detection is off: no spaCy model is installed",)
