@@ -208,3 +208,26 @@ def test_a_person_is_created_once(cast: Cast) -> None:
         create_person(cast.lola, "pat@example.gov", "Pat")
     with pytest.raises(PermissionDenied):
         create_person(cast.sam, "x@example.gov", "X")
+
+
+def test_recertify_is_recorded_and_never_for_oneself(cast: Cast) -> None:
+    from postguard.registry.services import recertify_grant
+
+    grant = Grant.objects.get(person__user=cast.eddie)
+    recertify_grant(cast.sam, grant, note="still on the rota")
+    grant.refresh_from_db()
+    assert grant.recertified_at is not None
+    own = Grant.objects.get(person__user=cast.sam)
+    with pytest.raises(PermissionDenied):
+        recertify_grant(cast.sam, own)
+    assert AuditEvent.objects.filter(action="registry.grant.recertify").count() == 1
+
+
+def test_update_person(cast: Cast) -> None:
+    from postguard.registry.services import update_person
+
+    update_person(cast.lola, Cast.person(cast.eddie), name="Edward Evans", team="digital")
+    cast.eddie.refresh_from_db()
+    assert str(cast.eddie) == "Edward Evans"
+    with pytest.raises(PermissionDenied):
+        update_person(cast.eddie, Cast.person(cast.eddie), team="x")

@@ -182,6 +182,47 @@ def _revoke(actor: Any, grant: Grant, reason: str) -> None:
     _record("registry.grant.revoke", actor, grant, before=before, after=grant_snapshot(grant))
 
 
+def recertify_grant(actor: Any, grant: Grant, *, note: str = "") -> Grant:
+    """Confirm a grant is still needed (the quarterly review); never one's own."""
+    require(actor, "grant.recertify", grant)
+    with transaction.atomic():
+        grant = Grant.objects.select_for_update().select_related("person__user").get(pk=grant.pk)
+        if not grant.is_active:
+            raise RegistryError(f"the grant ({grant}) is no longer active; grant it anew instead")
+        before = grant_snapshot(grant)
+        grant.recertified_at = timezone.now()
+        grant.save(update_fields=["recertified_at"])
+        _record(
+            "registry.grant.recertify",
+            actor,
+            grant,
+            before=before,
+            after={**grant_snapshot(grant), "recertified_at": grant.recertified_at, "note": note},
+        )
+    return grant
+
+
+def update_person(
+    actor: Any, person: Person, *, name: str | None = None, team: str | None = None
+) -> Person:
+    require(actor, "person.change", person)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().select_related("user").get(pk=person.pk)
+        before = person_snapshot(person)
+        if name is not None:
+            if not name.strip():
+                raise RegistryError("name: give the person's name")
+            person.user.display_name = name.strip()[:200]
+            person.user.save(update_fields=["display_name"])
+        if team is not None:
+            person.team = team.strip()[:200]
+            person.save(update_fields=["team"])
+        _record(
+            "registry.person.change", actor, person, before=before, after=person_snapshot(person)
+        )
+    return person
+
+
 # --- offboarding -------------------------------------------------------------------------------
 
 
