@@ -50,6 +50,13 @@ def test_the_starter_policy_encodes_the_seed_guidance(tmp_path: Path) -> None:
     assert policy.media.alt_text_required
 
 
+def test_init_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["init", "-", "--organization", "Springfield Schools"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Postguard policy")
+    assert 'organization: "Springfield Schools"' in out
+
+
 def test_init_refuses_to_overwrite_without_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

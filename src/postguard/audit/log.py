@@ -6,6 +6,10 @@ first (a row lock on PostgreSQL, the write lock on SQLite), then the head is rea
 event inserted, so concurrent writers are serialised and the chain never forks. When `record` is
 called inside a caller's transaction, the event commits or rolls back with the change it describes.
 
+Because the chain lock is held until the caller's transaction commits, call `record` at the end
+of a transaction, after the rows it describes are written: taking the chain lock first and other
+row locks after it could deadlock with a writer doing the opposite.
+
 Events from one web request share a request id (set by `RequestIdMiddleware`); commands and jobs
 group their events with `audit_context(...)`.
 """
