@@ -63,6 +63,7 @@ class ServerProcess:
     command: list[str]
     health_url: str
     env: dict[str, str] = field(default_factory=dict)
+    stop_grace: float = 10.0  # seconds between SIGTERM and SIGKILL
     startup_seconds: float = 0.0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -104,7 +105,7 @@ class ServerProcess:
 
     def stop(self) -> None:
         if self.process is not None:
-            stop_process(self.process)
+            stop_process(self.process, timeout=self.stop_grace)
 
     def log_tail(self, lines: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -257,6 +258,9 @@ class MastodonMock:
                 "--in-memory",
             ],
             health_url=f"{self.url}/api/v1/instance",
+            # uvicorn waits for open requests on SIGTERM, and the mock's `timeout` fault holds
+            # one for 30 s; the mock is in memory, so a SIGKILL after 2 s loses nothing.
+            stop_grace=2.0,
         )
 
     @property

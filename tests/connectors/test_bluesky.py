@@ -129,6 +129,18 @@ def test_a_create_at_a_taken_record_key_cannot_duplicate(
     assert bluesky.find(request("Two workers, one post", key=key)) == first
 
 
+def test_a_different_post_at_the_record_key_is_not_claimed(
+    bluesky: BlueskyConnector, pds: PdsServer, bluesky_account: BlueskyAccount
+) -> None:
+    # Two keys that collide (odds about one in a million): the second post must not be
+    # reported as published because a post exists at its key.
+    key = new_idempotency_key()
+    bluesky.publish(request("The first post", key=key))
+    with pytest.raises(PermanentError, match="two idempotency keys collided"):
+        bluesky.publish(request("Another post entirely", key=key))
+    assert len(pds.list_posts(bluesky_account)) == 1
+
+
 def test_find_without_a_post_is_none(bluesky: BlueskyConnector) -> None:
     assert bluesky.find(request("never sent")) is None
 

@@ -164,7 +164,7 @@ class BlueskyConnector(Connector):
         rkey = record_key(request.idempotency_key)
         existing = self._get_post(rkey)
         if existing is not None:
-            return self._result(existing)
+            return self._ours(existing, request)
         embed = self._upload_images(request) if request.media else None
         record = models.AppBskyFeedPost.Record(
             text=request.text,
@@ -190,7 +190,7 @@ class BlueskyConnector(Connector):
             except ConnectorError:
                 raise failure from None
             if landed is not None:
-                return self._result(landed)
+                return self._ours(landed, request)
             raise
         return PublishResult(
             remote_id=created.uri,
@@ -236,11 +236,17 @@ class BlueskyConnector(Connector):
         if self._did is not None:
             return self._did
 
-        def login() -> str:
+        def login() -> None:
             self._client.login(self.handle, self._app_password.reveal(), fetch_bsky_profile=False)
-            return str(self._client.me.did if self._client.me else self._client._session.did)
 
-        self._did = self._call("com.atproto.server.createSession", login, write=False)
+        self._call("com.atproto.server.createSession", login, write=False)
+        session = self._call(
+            "com.atproto.server.getSession",
+            self._client.com.atproto.server.get_session,
+            write=False,
+        )
+        self._did = str(session.did)
+        self.handle = str(session.handle)
         return self._did
 
     def _get_post(self, rkey: str, *, repo: str | None = None) -> Any:
@@ -280,6 +286,16 @@ class BlueskyConnector(Connector):
                 ) from exc
             images.append(models.AppBskyEmbedImages.Image(alt=item.alt, image=uploaded.blob))
         return models.AppBskyEmbedImages.Main(images=images)
+
+    def _ours(self, record: Any, request: PublishRequest) -> PublishResult:
+        """The post at this request's record key, if it is this request's post."""
+        if getattr(record.value, "text", None) != request.text:
+            raise PermanentError(
+                f"a different post already holds record key {record_key(request.idempotency_key)} "
+                f"({record.uri}): two idempotency keys collided; publish with a new key",
+                platform=PLATFORM,
+            )
+        return self._result(record)
 
     def _result(self, record: Any) -> PublishResult:
         return PublishResult(
