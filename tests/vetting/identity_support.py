@@ -13,7 +13,7 @@ from postguard.vetting.nlp import NameFinder
 from postguard.vetting.nlp_spacy import load_name_finder
 
 DIRECTORY_CSV = (Path(__file__).parent / "data" / "identity_directory.csv").read_text("utf-8")
-POLICY = Policy(organization="Madison County", domains=("example.gov",))
+POLICY = Policy(organization="Madison County", domains=("example.gov", "mc.example.org"))
 
 
 @cache

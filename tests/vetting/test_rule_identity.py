@@ -83,7 +83,23 @@ POSITIVES = [
         "Congratulations to Jane Smith of Accounting and Grant Holloway of Public Works",
         [("Jane Smith", ["Accounting"]), ("Grant Holloway", ["Public Works"])],
     ),
+    # a work email: at another of the organization's domains, or standing in for the name
+    (
+        "Card questions: Jane Smith, jane.smith@mc.example.org",
+        [("Jane Smith", ["jane.smith@mc.example.org"])],
+    ),
+    (
+        "Accounting questions? jane.smith@example.gov answers them.",
+        [("jane.smith@example.gov", ["Accounting"])],
+    ),
+    # a unique first name next to the person's phone, or opening the sentence after their title
+    ("Wi-Fi down? Call IT.\nAsk for Ahmed:\n555-010-2009", [("Ahmed", ["IT", "555-010-2009"])]),
+    (
+        "Ask our Systems Administrator anything! Ahmed answers at noon.",
+        [("Ahmed", ["Systems Administrator"])],
+    ),
     # Spanish
+    ("Les presentamos a Lisa Nguyen, nuestra cajera.", [("Lisa Nguyen", ["cajera"])]),
     ("Juan Pérez de Contabilidad ganó el premio", [("Juan Pérez", ["Contabilidad"])]),
     (
         "la directora de Finanzas, Ana, presentó el presupuesto",
@@ -124,6 +140,8 @@ NEGATIVES = [
     "Lisa from Member Services helped me.",  # Lisa is not unique
     "Michael from Public Works fixed it.",  # Michael is not unique
     "Jane Smith cheered on the Wolftown Branch team.",  # an office that is not hers
+    "Questions? Write to jane.smith@example.gov.",  # an address alone
+    "Jane Smith at jane.smith@gmail.com",  # not her work address
 ]
 
 

@@ -113,7 +113,17 @@ _SPANISH = {
     "supervisor": ("supervisor", "supervisora"),
     "assistant": ("asistente",),
     "officer": ("oficial", "agente"),
-    "representative": ("representante",),
+    "representative": ("representante", "representantes"),
+    "service": ("servicio", "servicios"),
+    "member": ("socio", "socios", "socia", "socias", "miembro", "miembros"),
+    "bilingual": ("bilingue", "bilingues"),
+    "wellness": ("bienestar",),
+    "financial": ("financiero", "financiera", "financieros", "financieras"),
+    "aquatic": ("acuatico", "acuaticos", "acuatica", "acuaticas"),
+    "branch": ("sucursal",),
+    "operation": ("operaciones",),
+    "card": ("tarjetas", "tarjeta"),
+    "consumer": ("consumo",),
 }
 _SPANISH_TO_ENGLISH = {es: en for en, forms in _SPANISH.items() for es in forms}
 
@@ -318,9 +328,14 @@ class DirectoryIndex:
     phrase_index: dict[str, list[tuple[Identifier, Person]]]
     acronyms: dict[str, list[tuple[Identifier, Person]]]
     max_first_words: int = 1
+    # The organization's domains: "wnovak@hpcu.com" is wnovak@harborpointcu.org's address too.
+    domains: frozenset[str] = frozenset()
+    by_local_part: dict[str, Person] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, directory: Sequence[Employee], organization: str = "") -> DirectoryIndex:
+    def build(
+        cls, directory: Sequence[Employee], organization: str = "", domains: Sequence[str] = ()
+    ) -> DirectoryIndex:
         org_words = frozenset(norm_word(w.raw) for w in words(organization))
         people: list[Person] = []
         for employee in directory:
@@ -383,6 +398,9 @@ class DirectoryIndex:
             phrase_index=phrase_index,
             acronyms=acronyms,
             max_first_words=max_first,
+            domains=frozenset(d.lower() for d in domains)
+            | {e.rpartition("@")[2] for e in by_email},
+            by_local_part={e.rpartition("@")[0]: p for e, p in by_email.items()},
         )
 
     # --- identifiers ---------------------------------------------------------------------------
@@ -412,7 +430,11 @@ class DirectoryIndex:
             for ident, person in self.acronyms.get(word.raw, ()):
                 add(person, Found(ident.kind, ident.value, word.start, word.end))
         for m in _EMAIL.finditer(text):
-            person_by_email = self.by_email.get(m.group().lower().rstrip("."))
+            address = m.group().lower().rstrip(".")
+            person_by_email = self.by_email.get(address)
+            local, _, domain = address.rpartition("@")
+            if person_by_email is None and domain in self.domains:
+                person_by_email = self.by_local_part.get(local)
             if person_by_email is not None:
                 end = m.end() - (1 if m.group().endswith(".") else 0)
                 add(person_by_email, Found("email", m.group().rstrip("."), m.start(), end))
@@ -444,7 +466,16 @@ class DirectoryIndex:
                 mention = self._before_surname(text, ws, start_index, j, person)
                 if mention is not None:
                     found.append(mention)
-        for m in re.finditer(r"(?<![\w@])@([\w.]+(?:@[\w.-]+)?)", text):
+        for m in _EMAIL.finditer(text):
+            address = m.group().lower().rstrip(".")
+            local, _, domain = address.rpartition("@")
+            by_address = self.by_email.get(address) or (
+                self.by_local_part.get(local) if domain in self.domains else None
+            )
+            if by_address is not None:
+                end = m.start() + len(address)
+                found.append(Mention(by_address, m.start(), end, "work email"))
+        for m in re.finditer(r"(?<![\w@.])@([\w.]+(?:@[\w.-]+)?)", text):
             handle = fold(m.group(1).rstrip("."))
             person_by_handle = self.by_handle.get(handle)
             if person_by_handle is not None:
@@ -508,7 +539,7 @@ class DirectoryIndex:
             items = [
                 f
                 for f in found.get(id(person), ())
-                if f.kind in {"department", "team", "title", "office"}
+                if f.kind in {"department", "team", "title", "office", "phone", "email"}
             ]
             if not items:
                 continue
@@ -560,7 +591,11 @@ def _adjacent(
             between = [w for w in ws if item.end <= w.start and w.end <= ws[k].start]
         else:
             continue
-        if len(between) > 3 or any(fold(w.raw) not in _CONNECTORS for w in between):
+        if len(between) > 3:
+            continue
+        if any(fold(w.raw) not in _CONNECTORS for w in between) and not (
+            not strict and item.end <= ws[k].start and _opens_next_sentence(text, item.end, ws[k])
+        ):
             continue
         # An everyday word ("Hope", "Grant") is a name here only after a preposition
         # ("Hope from Elections") or in apposition after a comma ("Finanzas, Ana").
@@ -580,6 +615,13 @@ def _starts_item(word: Word, items: Iterable[Found]) -> bool:
 
 def _ends_item(word: Word, items: Iterable[Found]) -> bool:
     return any(f.end >= word.end and f.start <= word.start for f in items)
+
+
+def _opens_next_sentence(text: str, after: int, word: Word) -> bool:
+    """The word opens the sentence right after the one that ends with the identifier:
+    "Ask our Security Engineer anything! Derek answers ..."."""
+    gap = text[after : word.start]
+    return len(re.findall(r"[.!?]+|\n+", gap)) == 1 and bool(re.search(r"(?:[.!?]+|\n)\s*$", gap))
 
 
 def _widen(ws: Sequence[Word], first: int, last: int, kind: str) -> tuple[int, int]:

@@ -35,7 +35,7 @@ def directory_index(ctx: VettingContext) -> DirectoryIndex:
     """The directory index, built once per context and shared by the identity rules."""
     index = ctx.cache.get("people.index")
     if not isinstance(index, DirectoryIndex):
-        index = DirectoryIndex.build(ctx.directory, ctx.policy.organization)
+        index = DirectoryIndex.build(ctx.directory, ctx.policy.organization, ctx.policy.domains)
         ctx.cache["people.index"] = index
     return index
 
@@ -63,16 +63,19 @@ class IdentityExposureRule(Rule):
             employee = person.employee
             if employee.participant:
                 continue
-            name_spans = [(m.start, m.end) for m in person_mentions]
+            # A work email names the person too; it counts as the name only when no name does.
+            named = [m for m in person_mentions if m.how != "work email"]
+            name_spans = [(m.start, m.end) for m in named or person_mentions]
             identifiers = _distinct(
                 f
                 for f in found.get(id(person), ())
                 if not any(f.start < e and s < f.end for s, e in name_spans)
+                and (named or f.kind != "email")
             )
             if not identifiers:
                 continue
-            first = person_mentions[0]
-            named = post.text[first.start : first.end]
+            first = (named or person_mentions)[0]
+            shown = post.text[first.start : first.end]
             described = ", ".join(
                 f"{_KIND_NAMES[f.kind]} ({post.text[f.start : f.end]})" for f in identifiers
             )
@@ -81,11 +84,11 @@ class IdentityExposureRule(Rule):
                 start=first.start,
                 end=first.end,
                 message=(
-                    f"Names employee {employee.name} ({named!r}) together with their {described}: "
-                    "two identifiers make an employee easy to find and impersonate."
+                    f"Names employee {employee.name} ({shown!r}) together with their "
+                    f"{described}: two identifiers make an employee easy to find and impersonate."
                 ),
                 suggestion=(
-                    f"Keep one identifier: say {named!r} without the "
+                    f"Keep one identifier: say {shown!r} without the "
                     f"{' and '.join(sorted({_KIND_NAMES[f.kind] for f in identifiers}))}, or "
                     f"the {_KIND_NAMES[identifiers[0].kind]} without the name (unless "
                     f"{employee.name} is enrolled as a consenting participant)."
@@ -95,7 +98,7 @@ class IdentityExposureRule(Rule):
                     "name": {
                         "start": first.start,
                         "end": first.end,
-                        "text": named,
+                        "text": shown,
                         "how": first.how,
                     },
                     "identifiers": [
