@@ -135,3 +135,21 @@ def test_offboarding_ends_grants_and_sessions(
     eddie_page.goto(f"{live_server.url}/")
     assert "/auth/login/" in eddie_page.url
     eddie_context.close()
+
+
+def test_directory_search_narrows_the_list_as_you_type(
+    live_server: Any, cast: Any, page: Page
+) -> None:
+    from postguard.registry import services
+
+    services.import_directory(
+        cast.sam,
+        "name,email,department\nAna Lopez,ana@example.gov,Parks\nCy Young,cy@example.gov,Clerk\n",
+    )
+    sign_in(page, live_server.url, cast.ada.email, totp=False)
+    page.goto(f"{live_server.url}/directory/")
+    expect(page.locator("#directory")).to_contain_text("Cy Young")
+    page.get_by_label("Search the directory").fill("parks")
+    expect(page.locator("#directory")).not_to_contain_text("Cy Young")
+    expect(page.locator("#directory")).to_contain_text("Ana Lopez")
+    assert "q=parks" in page.url  # the filtered list has its own address

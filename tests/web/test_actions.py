@@ -361,3 +361,18 @@ def test_no_secret_reaches_a_page(world: World) -> None:
         body = response.content.decode() if not response.streaming else ""
         for secret in secrets:
             assert secret not in body, (path, secret[:6])
+
+
+def test_my_sessions_shows_the_company_device_a_session_signed_in_from(world: World) -> None:
+    client = signed_in(world.cast.nora)
+    client.cookies.clear()
+    lead = signed_in(world.cast.lola, reauthenticated=True)
+    lead.post("/devices/enroll/", {"name": "Front desk PC"})
+    client.cookies["postguard_device"] = lead.cookies["postguard_device"].value
+    response = client.post(
+        "/auth/login/", {"login": world.cast.nora.email, "password": CAST_PASSWORD}
+    )
+    assert response.status_code == 302
+    page = client.get("/me/sessions/").content.decode()
+    assert "Front desk PC (company device)" in page
+    assert "this browser" in page

@@ -7,3 +7,8 @@ class WebConfig(AppConfig):
     name = "postguard.web"
     label = "web"
     verbose_name = "Postguard web"
+
+    def ready(self) -> None:
+        from postguard.web import signals
+
+        signals.connect()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +18,9 @@ from postguard.api.models import ApiToken
 from postguard.api.tokens import create_token
 from postguard.api.tokens import revoke_token as revoke_api_token
 from postguard.audit.log import record
+from postguard.core.permissions import require
 from postguard.web.security import current_user, has_mfa, sensitive
+from postguard.web.signals import SESSION_DEVICE_KEY
 
 
 @login_required
@@ -30,8 +35,13 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def sessions(request: HttpRequest) -> HttpResponse:
+    require(request.user, "session.manage_own", request=request)
     rows = UserSession.objects.purge_and_list(request.user)
     rows.sort(key=lambda s: s.last_seen_at, reverse=True)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for row in rows:
+        # allauth ships no types, so rows are Any: the device name rides along for the template.
+        row.device_name = store(row.session_key).get(SESSION_DEVICE_KEY, "")
     current = request.session.session_key
     return render(request, "web/me/sessions.html", {"sessions": rows, "current_key": current})
 
@@ -39,6 +49,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def end_session(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "session.manage_own", request=request)
     # Only the owner's own sessions are reachable: anyone else's id is simply not found.
     session = get_object_or_404(UserSession, pk=pk, user=current_user(request))
     is_current = session.session_key == request.session.session_key
@@ -77,6 +88,7 @@ class TokenForm(forms.Form):
 @login_required
 @sensitive
 def tokens(request: HttpRequest) -> HttpResponse:
+    require(request.user, "token.manage_own", request=request)
     new_token: str | None = None
     if request.method == "POST":
         form = TokenForm(request.POST)
@@ -99,6 +111,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request.user, "token.manage_own", request=request)
     token = get_object_or_404(ApiToken, pk=pk, user=current_user(request))
     revoke_api_token(token, request.user)
     messages.success(request, f"Token {token.prefix}… is revoked.")
