@@ -86,9 +86,11 @@ class ServerProcess:
         deadline = began + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                tail = self.log_tail()
+                self.stop()
                 raise ServerError(
                     f"{self.name} exited with code {self.process.returncode} before it was "
-                    f"ready; its log ({self.log_path}) ends with:\n{self.log_tail()}"
+                    f"ready; its log ends with:\n{tail}"
                 )
             try:
                 if httpx.get(self.health_url, timeout=1.0).status_code == 200:
@@ -97,15 +99,18 @@ class ServerProcess:
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
+        tail = self.log_tail()
         self.stop()
         raise ServerError(
             f"{self.name} did not answer {self.health_url} within {timeout:.0f} s; its log "
-            f"({self.log_path}) ends with:\n{self.log_tail()}"
+            f"ends with:\n{tail}"
         )
 
     def stop(self) -> None:
         if self.process is not None:
             stop_process(self.process, timeout=self.stop_grace)
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():
