@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from postguard.cli.policy import run
+from postguard.cli.policy import known_rule_ids, run
 from postguard.policy.loader import load_policy
 
 
@@ -98,6 +98,28 @@ def test_check_prints_every_error_with_line_and_column_and_exits_2(
     assert out[0].startswith(f"{path}:4:3: credentials.keper: unknown key 'keper'; did you mean")
     assert out[1].startswith(f"{path}:5:18: credentials.rotation_days: ")
     assert out[2] == f"{path}: 2 errors; the policy is not valid"
+
+
+def test_check_knows_the_vetting_engines_rule_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        "organization: X\ndomains: [example.gov]\nrules:\n  identity.exposur: off\n",
+        encoding="utf-8",
+    )
+    assert run(["check", str(path)]) == 2
+    assert (
+        f"{path}:4:3: rules.identity.exposur: unknown rule id 'identity.exposur'; "
+        "did you mean 'identity.exposure'?" in capsys.readouterr().out
+    )
+
+
+def test_the_starter_policy_names_only_real_rules(tmp_path: Path) -> None:
+    path = tmp_path / "policy.yaml"
+    run(["init", str(path)])
+    assert set(load_policy(path).rules) <= known_rule_ids()
+    assert {"identity.exposure", "pii.email", "secret.credential"} <= known_rule_ids()
 
 
 def test_check_of_a_missing_file_exits_2(

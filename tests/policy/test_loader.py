@@ -314,6 +314,17 @@ def test_aliases_within_limits_work() -> None:
     assert policy.allowed_link_domains == ("corp.example.gov",)
 
 
+def test_rule_ids_are_checked_when_the_engine_names_them() -> None:
+    text = MINIMAL + "rules:\n  pii.emial: off\n  pii.phone: warn\n"
+    assert load_policy_text(text).rules["pii.emial"] == "off"  # the schema alone cannot know
+    with pytest.raises(PolicyError) as caught:
+        load_policy_text(text, rule_ids={"pii.email", "pii.phone"})
+    (error,) = caught.value.errors
+    assert (error.line, error.column, error.path) == (4, 3, "rules.pii.emial")
+    assert error.message == "unknown rule id 'pii.emial'; did you mean 'pii.email'?"
+    assert error.accepted == "pii.email, pii.phone"
+
+
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(PolicyError) as caught:
         load_policy(tmp_path / "absent.yaml")

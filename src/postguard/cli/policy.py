@@ -7,7 +7,9 @@ Pure Python: never imports Django. Exit codes: 0 done / valid, 1 refused (the fi
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
+import pkgutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -100,9 +102,29 @@ def _init(path: str, *, force: bool, organization: str, domain: str) -> int:
     return EXIT_OK
 
 
+def known_rule_ids() -> frozenset[str]:
+    """Every rule id the vetting engine can report, read from the rule classes' `ids`.
+
+    Imports the rule modules only (pure Python, no models loaded), never Django.
+    """
+    from postguard.vetting.rules import base
+
+    package = importlib.import_module("postguard.vetting.rules")
+    for module in pkgutil.iter_modules(package.__path__):
+        if not module.name.startswith("_") and module.name not in {"base", "registry"}:
+            importlib.import_module(f"{package.__name__}.{module.name}")
+    ids: set[str] = set()
+    pending: list[type] = [base.Rule]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            ids.update(getattr(subclass, "ids", {}))
+            pending.append(subclass)
+    return frozenset(ids)
+
+
 def _check(path: str) -> int:
     try:
-        policy = load_policy(path)
+        policy = load_policy(path, rule_ids=known_rule_ids())
     except PolicyError as exc:
         count = len(exc.errors)
         print(exc)

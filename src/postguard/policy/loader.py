@@ -15,6 +15,7 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -97,8 +98,17 @@ class PolicyError(ValueError):
         return "\n".join(issue.format(self.source) for issue in self.errors)
 
 
-def load_policy(path: str | Path, *, max_bytes: int = MAX_POLICY_BYTES) -> Policy:
-    """Read and validate the policy file at `path`."""
+def load_policy(
+    path: str | Path,
+    *,
+    max_bytes: int = MAX_POLICY_BYTES,
+    rule_ids: Collection[str] | None = None,
+) -> Policy:
+    """Read and validate the policy file at `path`.
+
+    With `rule_ids` (the vetting engine's rule ids), an id under `rules:` that is not one of them
+    is an error too: a typo there would otherwise silently leave a rule at its default.
+    """
     source = str(path)
     try:
         with Path(path).open("rb") as handle:
@@ -106,11 +116,15 @@ def load_policy(path: str | Path, *, max_bytes: int = MAX_POLICY_BYTES) -> Polic
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise PolicyError([PolicyIssue(0, 0, "", f"cannot be read: {reason}")], source) from None
-    return load_policy_bytes(data, source=source, max_bytes=max_bytes)
+    return load_policy_bytes(data, source=source, max_bytes=max_bytes, rule_ids=rule_ids)
 
 
 def load_policy_bytes(
-    data: bytes, source: str = "<bytes>", *, max_bytes: int = MAX_POLICY_BYTES
+    data: bytes,
+    source: str = "<bytes>",
+    *,
+    max_bytes: int = MAX_POLICY_BYTES,
+    rule_ids: Collection[str] | None = None,
 ) -> Policy:
     """Validate a policy given as bytes: it must be UTF-8 (a UTF-8 byte order mark is allowed)."""
     if len(data) > max_bytes:
@@ -139,11 +153,15 @@ def load_policy_bytes(
             "UTF-8 text; save the file as UTF-8",
         )
         raise PolicyError([issue], source) from None
-    return load_policy_text(text, source=source, max_bytes=max_bytes)
+    return load_policy_text(text, source=source, max_bytes=max_bytes, rule_ids=rule_ids)
 
 
 def load_policy_text(
-    text: str, source: str = "<string>", *, max_bytes: int = MAX_POLICY_BYTES
+    text: str,
+    source: str = "<string>",
+    *,
+    max_bytes: int = MAX_POLICY_BYTES,
+    rule_ids: Collection[str] | None = None,
 ) -> Policy:
     """Validate a policy given as text; `source` names it in error messages."""
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
@@ -164,14 +182,42 @@ def load_policy_text(
             "a mapping such as 'organization: Example County' and 'domains: [example.gov]'",
         )
         raise PolicyError([issue], source)
+    issues = builder.issues
+    if rule_ids is not None:
+        issues = issues + _unknown_rule_ids(value, rule_ids, builder.marks)
     try:
         policy = Policy.model_validate(value)
     except ValidationError as exc:
-        issues = builder.issues + _issues_from_validation(exc, builder.marks, root)
-        raise PolicyError(issues, source) from None
-    if builder.issues:
-        raise PolicyError(builder.issues, source)
+        raise PolicyError(
+            issues + _issues_from_validation(exc, builder.marks, root), source
+        ) from None
+    if issues:
+        raise PolicyError(issues, source)
     return policy
+
+
+def _unknown_rule_ids(
+    value: dict[str, Any], rule_ids: Collection[str], marks: dict[_Path, _Marks]
+) -> list[PolicyIssue]:
+    rules = value.get("rules")
+    if not isinstance(rules, dict):
+        return []
+    known = sorted(rule_ids)
+    issues = []
+    for rule_id in rules:
+        if rule_id in rule_ids:
+            continue
+        message = f"unknown rule id {rule_id!r}"
+        close = difflib.get_close_matches(rule_id, known, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        node = _node(marks.get(("rules", rule_id)), None)
+        issues.append(
+            PolicyIssue(
+                _line(node), _col(node), format_path(("rules", rule_id)), message, ", ".join(known)
+            )
+        )
+    return issues
 
 
 # --- YAML: compose with marks ---------------------------------------------------------------------
