@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "axes",
+    # Listed so the API docs page serves Swagger UI from local static files, not a CDN.
+    "ninja",
     "postguard.api",
 ]
 AUTH_USER_MODEL = "core.User"
