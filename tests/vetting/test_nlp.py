@@ -25,7 +25,7 @@ def test_a_model_that_is_not_installed_is_named_in_the_description() -> None:
     finder = load_name_finder("en_core_web_trf")
     assert not finder.available
     assert "'en_core_web_trf' is not installed" in finder.description
-    assert "POSTGUARD_SPACY_MODEL" in finder.description
+    assert "POSTGUARD_NLP_MODEL" in finder.description
 
 
 def test_the_default_model_loads_with_only_its_ner() -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import time
+import types
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -257,7 +259,7 @@ def load_name_finder(model_name: str | None = None) -> NameFinder:
     if importlib.util.find_spec(name.replace("-", "_")) is None:
         return _off(
             f"name detection is off: the spaCy model package {name!r} is not installed "
-            "(install it, or name another installed model in POSTGUARD_SPACY_MODEL)"
+            "(install it, or name another installed model in POSTGUARD_NLP_MODEL)"
         )
     nlp = _load_spacy(name.replace("-", "_"))
     if "ner" not in nlp.pipe_names:
@@ -271,8 +273,37 @@ def _off(description: str) -> NoNameFinder:
     return finder
 
 
+def _import_spacy() -> Any:
+    """`import spacy` without its command line, which spacy/__init__.py imports only to expose
+    `spacy.info` and which costs half a second (weasel, httpx, typer) of the 2-second budget
+    from `postguard vet` to its first verdict. The stand-in `spacy.info` imports the real one
+    on first use, and `import spacy.cli` still works afterwards."""
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    cli = types.ModuleType("spacy.cli")
+    cli_info = types.ModuleType("spacy.cli.info")
+
+    def info(*args: Any, **kwargs: Any) -> Any:
+        real = importlib.import_module("spacy.cli.info")
+        return real.info(*args, **kwargs)
+
+    cli_info.info = info  # type: ignore[attr-defined]  # a module attribute set at run time
+    cli.info = cli_info  # type: ignore[attr-defined]  # the same
+    sys.modules["spacy.cli"] = cli
+    sys.modules["spacy.cli.info"] = cli_info
+    try:
+        import spacy
+    finally:
+        for name in ("spacy.cli.info", "spacy.cli"):
+            if sys.modules.get(name) in (cli, cli_info):
+                del sys.modules[name]
+    if getattr(spacy, "cli", None) is cli:
+        delattr(spacy, "cli")
+    return spacy
+
+
 def _load_spacy(package: str) -> Any:
-    import spacy
+    spacy = _import_spacy()
     from spacy import util
 
     started = time.perf_counter()
