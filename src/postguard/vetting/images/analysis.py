@@ -118,5 +118,11 @@ def default_image_analysers() -> ImageAnalysers:
             except ModelMissingError as exc:
                 faces = NoFaceDetector()
                 notices.append(f"face detection is off: {exc}")
-            _default = ImageAnalysers(RapidTextReader(), faces, notices=tuple(notices))
+            reader = RapidTextReader()
+            # Load and run each model once now, so that loading never counts against the first
+            # image's time limit.
+            reader.warm_up()
+            if isinstance(faces, CenterFaceDetector):
+                faces.warm_up()
+            _default = ImageAnalysers(reader, faces, notices=tuple(notices))
         return _default

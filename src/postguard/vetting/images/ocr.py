@@ -60,8 +60,10 @@ class RapidTextReader:
 
     def warm_up(self) -> None:
         """Load the detection and recognition models now rather than on the first photo."""
-        canvas = np.full((64, 256, 3), 255, dtype=np.uint8)
-        canvas[24:40, 16:240] = 0
+        # Square, because detection scales the short side up to 736 px: a wide strip would cost
+        # as much as a whole photo.
+        canvas = np.full((96, 96, 3), 255, dtype=np.uint8)
+        canvas[40:56, 8:88] = 0
         self.read(canvas)
 
     def read(self, rgb: np.typing.NDArray[np.uint8]) -> list[TextLine]:

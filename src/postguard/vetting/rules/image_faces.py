@@ -114,5 +114,5 @@ class ImageFacesRule(ImageRule):
                 "identifiable faces (or enrol them as a consenting participant)",
                 image=image.index,
                 region=largest.region,
-                evidence={"employee": person.name, "source": "image.faces", "text": person.name},
+                evidence={"employee": person.name, "source": "image.faces"},
             )

@@ -35,5 +35,5 @@ class ImageMetadataRule(ImageRule):
             suggestion="strip it before publishing: postguard strip IN OUT "
             "(the publisher also strips every image before upload)",
             image=image.index,
-            evidence={"text": describe(image.metadata), "kinds": kinds},
+            evidence={"found": [item.label for item in image.metadata], "kinds": kinds},
         )

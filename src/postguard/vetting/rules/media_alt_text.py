@@ -92,5 +92,5 @@ class MediaAltTextRule(ImageRule):
             suggestion="describe what the picture shows for people who cannot see it "
             "(e.g. 'Three volunteers planting a tree outside the library')",
             image=image.index,
-            evidence={"text": source.alt},
+            evidence={"alt": source.alt},
         )
