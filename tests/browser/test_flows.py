@@ -75,6 +75,11 @@ def test_add_account_with_personal_login_email_shows_finding(
     page.get_by_label("Handle").fill("@parks@mastodon.example")
     page.get_by_label("Login email").fill("jane.doe@example.gov")
     page.get_by_label("MFA method").select_option("app")
+    # The finding shows while typing, before anything is saved (htmx preview).
+    expect(page.locator("#finding-preview")).to_contain_text(
+        "jane.doe@example.gov is a personal address"
+    )
+    assert not PlatformAccount.objects.filter(handle="@parks@mastodon.example").exists()
     page.get_by_role("button", name="Save account").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("@parks@mastodon.example")
     findings = page.locator("#findings")

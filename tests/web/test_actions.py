@@ -376,3 +376,19 @@ def test_my_sessions_shows_the_company_device_a_session_signed_in_from(world: Wo
     page = client.get("/me/sessions/").content.decode()
     assert "Front desk PC (company device)" in page
     assert "this browser" in page
+
+
+def test_the_account_form_previews_findings_before_saving(world: World) -> None:
+    details = {
+        "platform": "x",
+        "handle": "@new",
+        "login_email": "jane.doe@gmail.com",
+        "mfa_method": "sms",
+    }
+    response = signed_in(world.cast.sam).post("/accounts/preview/", details)
+    assert response.status_code == 200
+    assert b"jane.doe@gmail.com is not on an organization domain" in response.content
+    assert b"MFA uses SMS" in response.content
+    assert not PlatformAccount.objects.filter(handle="@new").exists()
+    assert signed_in(world.cast.eddie).post("/accounts/preview/", details).status_code == 403
+    assert signed_in(None).post("/accounts/preview/", details).status_code == 302

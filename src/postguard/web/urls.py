@@ -35,6 +35,7 @@ web_patterns = [
     path("posture/", posture.posture, name="posture"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/add/", accounts.account_add, name="account_add"),
+    path("accounts/preview/", accounts.account_preview, name="account_preview"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
     path("people/", people.people_list, name="people"),

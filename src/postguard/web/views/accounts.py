@@ -11,9 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from postguard.core.permissions import can, require
-from postguard.registry import services
+from postguard.policy.versions import active_policy
+from postguard.registry import posture, services
 from postguard.registry.models import Person, PlatformAccount
 from postguard.web.forms import add_service_error
 from postguard.web.views.posture import account_row, grade
@@ -97,10 +99,38 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _form_page(request: HttpRequest, form: AccountForm, heading: str, cancel: str) -> HttpResponse:
     return render(
         request,
-        "web/form.html",
-        {"form": form, "heading": heading, "cancel_url": cancel, "submit_label": "Save account"},
+        "web/accounts/form.html",
+        {
+            "form": form,
+            "heading": heading,
+            "cancel_url": cancel,
+            "submit_label": "Save account",
+            "preview_findings": _preview(form) if form.is_bound else None,
+        },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+def _preview(form: AccountForm) -> list[Any] | None:
+    """The findings these (unsaved) details would have; fields that do not validate are skipped."""
+    policy = active_policy()
+    if policy is None:
+        return None
+    form.is_valid()  # fills form.instance with every field that is valid
+    return list(posture.posture_for(form.instance, policy).findings)
+
+
+@login_required
+@require_POST
+def account_preview(request: HttpRequest) -> HttpResponse:
+    """htmx: the findings for the details typed so far. Reads only; nothing is saved."""
+    if not (
+        can(request.user, "account.create", request=request)
+        or can(request.user, "account.change", request=request)
+    ):
+        raise PermissionDenied("account.create")
+    form = AccountForm(request.POST)
+    return render(request, "web/accounts/preview.html", {"preview_findings": _preview(form)})
 
 
 @login_required
