@@ -392,3 +392,64 @@ def test_the_account_form_previews_findings_before_saving(world: World) -> None:
     assert not PlatformAccount.objects.filter(handle="@new").exists()
     assert signed_in(world.cast.eddie).post("/accounts/preview/", details).status_code == 403
     assert signed_in(None).post("/accounts/preview/", details).status_code == 302
+
+
+# --- bad input ---------------------------------------------------------------------------------
+
+
+def test_a_directory_in_the_wrong_encoding_is_explained(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = "name,email\nJosé Núñez,jose@example.gov\n".encode("latin-1")
+    response = signed_in(world.cast.sam).post(
+        "/directory/import/", {"file": SimpleUploadedFile("staff.csv", data)}
+    )
+    assert response.status_code == 400
+    assert b"not UTF-8" in response.content
+    assert DirectoryEntry.objects.count() == 0
+
+
+def test_an_oversized_directory_is_refused_before_reading(world: World, settings: Any) -> None:
+    settings.MAX_UPLOAD_BYTES = 1024
+    response = signed_in(world.cast.sam).post(
+        "/directory/import/", {"file": _upload("big.csv", GOOD_CSV + "x" * 2000)}
+    )
+    assert response.status_code == 400
+    assert b"the limit is 1024 bytes" in response.content
+    assert DirectoryEntry.objects.count() == 0
+
+
+def test_a_policy_upload_in_the_wrong_encoding_is_explained(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = "organization: Café\ndomains: [example.gov]\n".encode("latin-1")
+    response = signed_in(world.cast.sam).post(
+        "/policy/propose/", {"upload": SimpleUploadedFile("p.yaml", data)}
+    )
+    assert response.status_code == 400
+    assert b"not UTF-8 (line 1)" in response.content
+    assert PolicyVersion.objects.count() == 2
+
+
+def test_sql_in_a_search_is_just_text(world: World) -> None:
+    response = signed_in(world.cast.ada).get("/directory/", {"q": "'; DROP TABLE x; --"})
+    assert response.status_code == 200
+    assert b"No entries match" in response.content
+
+
+def test_a_crash_shows_a_friendly_page_and_no_trace(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from postguard.web.views import posture
+
+    def boom(request: Any) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(posture, "posture_rows", boom)
+    client = signed_in(world.cast.lola)
+    client.raise_request_exception = False
+    response = client.get("/posture/")
+    assert response.status_code == 500
+    assert b"Something went wrong on our side" in response.content
+    assert b"secret internals" not in response.content
+    assert b"Traceback" not in response.content

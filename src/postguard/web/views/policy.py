@@ -137,7 +137,7 @@ def propose(request: HttpRequest) -> HttpResponse:
         request,
         "web/policy/propose.html",
         {"form": form, "errors": issues},
-        status=400 if errors else 200,
+        status=400 if errors or form.errors else 200,
     )
 
 
