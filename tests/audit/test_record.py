@@ -108,7 +108,7 @@ def test_a_private_key_in_any_value_is_redacted(db: None) -> None:
 def test_snapshots_are_stored_as_they_were_hashed(db: None) -> None:
     event = record(
         "x.update",
-        actor_name="system\x00",
+        actor_name="system\x00\ud800",
         after={
             "when": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
             "amount": decimal.Decimal("1.10"),
@@ -118,13 +118,23 @@ def test_snapshots_are_stored_as_they_were_hashed(db: None) -> None:
         },
     )
     stored = AuditEvent.objects.get(pk=event.pk)
-    assert stored.actor_name == "system\ufffd"
+    assert stored.actor_name == "system\ufffd\ufffd"
     assert stored.after == {
         "when": "2026-01-02T03:04:05+00:00",
         "amount": "1.10",
         "ratio": "nan",
         "tags": ["a", "b"],
         "7": "int key",
+    }
+    assert chain.compute_hash(event_fields(stored)) == stored.hash
+
+
+def test_numbers_survive_the_database_unchanged(db: None) -> None:
+    numbers = [1e16, 1.5e300, -0.0, 1.0, 0.1, 0.30000000000000004, 1e-7, 2**70, -3]
+    event = record("x.update", actor_name="system", after={"numbers": numbers})
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert stored.after == {
+        "numbers": [10**16, int(1.5e300), 0, 1, 0.1, 0.30000000000000004, 1e-7, 2**70, -3]
     }
     assert chain.compute_hash(event_fields(stored)) == stored.hash
 

@@ -99,21 +99,30 @@ def is_secret_key(key: str) -> bool:
     return words[-1] in _DERIVED_WORDS and any(w in _SECRET_WORDS for w in words[:-1])
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 def _clean_text(value: str) -> str:
-    # PostgreSQL refuses NUL in text and jsonb; replace it so both databases store the same value.
-    return value.replace("\x00", "\ufffd")
+    # PostgreSQL refuses NUL in text and jsonb, and a lone surrogate is not UTF-8 at all: replace
+    # them so that every database stores, and the hash covers, the same text.
+    return _UNSTORABLE.sub("\ufffd", value)
 
 
 def jsonable(value: Any) -> Any:
     """A JSON-native copy of `value` (dicts with string keys, lists, str, int, float, bool, None).
 
-    Dates become ISO 8601, decimals and UUIDs strings, non-finite floats strings, and anything
-    else its str(); so the stored JSON and the hashed JSON are the same on every database.
+    Dates become ISO 8601, decimals and UUIDs strings, whole floats ints, non-finite floats
+    strings, and anything else its str(); so the stored JSON and the hashed JSON are the same
+    on every database.
     """
     if value is None or isinstance(value, bool | int):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        if not math.isfinite(value):
+            return str(value)
+        # PostgreSQL's jsonb keeps numbers as decimals: 1e+16 comes back as 10000000000000000
+        # and -0.0 as 0. Whole floats are stored as ints so the stored JSON hashes the same.
+        return int(value) if value.is_integer() else value
     if isinstance(value, str):
         return _clean_text(value)
     if isinstance(value, Mapping):
