@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import ClassVar
+from functools import lru_cache
+from typing import Any, ClassVar
 
 from postguard.vetting.context import VettingContext
 from postguard.vetting.findings import Hit, Severity
@@ -21,70 +22,75 @@ from postguard.vetting.rules._text import links
 from postguard.vetting.rules.base import Rule
 
 LIMITS = {Platform.BLUESKY: 300, Platform.MASTODON: 500, Platform.X: 280}
+NAMES = {Platform.BLUESKY: "Bluesky", Platform.MASTODON: "Mastodon", Platform.X: "X"}
+UNITS = {
+    Platform.BLUESKY: "graphemes",
+    Platform.MASTODON: "characters (links count as 23)",
+    Platform.X: "weighted characters (links 23, CJK and emoji 2)",
+}
 URL_LENGTH = 23
+# Past this many characters the exact length no longer helps anyone: the message says "over".
+EXACT_UP_TO = 20_000
 _URL = re.compile(r"(?i)\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]'’”]")
 # twitter-text v3 config: weight 100 (one character) for these ranges, 200 elsewhere.
 _LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
 
 
-def _graphemes(text: str) -> Iterator[tuple[int, int]]:
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[Any, Any]:
     import regex  # type: ignore[import-untyped]  # no type stubs are installed for regex
 
-    for m in regex.finditer(r"\X", text):
-        yield m.start(), m.end()
-
-
-def _is_emoji(cluster: str) -> bool:
-    import regex
-
-    return bool(regex.search(r"\p{Extended_Pictographic}|\p{Regional_Indicator}", cluster))
+    return regex.compile(r"\X"), regex.compile(r"\p{Extended_Pictographic}|\p{Regional_Indicator}")
 
 
 def _x_weight(cluster: str) -> int:
-    if _is_emoji(cluster):
+    if _patterns()[1].search(cluster):
         return 2
     total = 0
     for char in unicodedata.normalize("NFC", cluster):
         code = ord(char)
-        light = any(lo <= code <= hi for lo, hi in _LIGHT_RANGES)
-        total += 100 if light else 200
-    return total // 100 if total % 100 == 0 else total // 100 + 1
+        total += 1 if any(lo <= code <= hi for lo, hi in _LIGHT_RANGES) else 2
+    return total
 
 
-def _units(text: str, platform: Platform) -> Iterator[tuple[int, int, int]]:
-    """(start, end, weight) pieces of the text as the platform counts them."""
+def _units(text: str, platform: Platform) -> Iterator[tuple[int, int]]:
+    """(start, weight) pieces of the text as the platform counts them, in order."""
     if platform is Platform.BLUESKY:
         urls: list[tuple[int, int]] = []
     elif platform is Platform.X:  # twitter-text links bare domains too
         urls = [(link.start, link.end) for link in links(text)]
     else:
         urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
+    grapheme = _patterns()[0]
     position = 0
     for url_start, url_end in [*urls, (len(text), len(text))]:
         if platform is Platform.MASTODON:
             for i in range(position, url_start):
-                yield i, i + 1, 1
+                yield i, 1
         else:
-            segment = text[position:url_start]
-            for start, end in _graphemes(segment):
-                cluster = segment[start:end]
-                weight = 1 if platform is Platform.BLUESKY else _x_weight(cluster)
-                yield position + start, position + end, weight
+            for m in grapheme.finditer(text, position, url_start):
+                weight = 1 if platform is Platform.BLUESKY else _x_weight(m.group())
+                yield m.start(), weight
         if url_end > url_start:
-            yield url_start, url_end, URL_LENGTH
+            yield url_start, URL_LENGTH
         position = url_end
 
 
-def measure(text: str, platform: Platform) -> tuple[int, int | None]:
-    """(length as the platform counts it, offset where the limit is first passed or None)."""
+def measure(text: str, platform: Platform) -> tuple[int, int | None, bool]:
+    """(length as the platform counts it, offset where the limit is first passed, exact?).
+
+    Counting stops a little past EXACT_UP_TO characters of text: the length is then a lower bound.
+    """
     limit = LIMITS[platform]
     total = 0
     overflow: int | None = None
-    for start, _end, weight in _units(text, platform):
+    for start, weight in _units(text, platform):
+        if overflow is not None and start > EXACT_UP_TO:
+            return total, overflow, False
         total += weight
         if overflow is None and total > limit:
             overflow = start
-    return total, overflow
+    return total, overflow, True
 
 
 class LengthRule(Rule):
@@ -93,32 +99,29 @@ class LengthRule(Rule):
     def check(self, post: Post, analysis: Analysis, ctx: VettingContext) -> Iterable[Hit]:
         for platform in dict.fromkeys(post.platforms):
             limit = LIMITS[platform]
-            # Cheap bounds first: a link never counts more than 23 plus its own length.
+            # Cheap bounds first: a grapheme is at least one character, a link counts 23.
             slack = URL_LENGTH * (post.text.count("://") + post.text.count("."))
             factor = 2 if platform is Platform.X else 1
             if platform is Platform.BLUESKY and len(post.text) <= limit:
                 continue
             if platform is not Platform.BLUESKY and len(post.text) * factor + slack <= limit:
                 continue
-            length, overflow = measure(post.text, platform)
+            length, overflow, exact = measure(post.text, platform)
             if overflow is None:
                 continue
-            unit = {
-                Platform.BLUESKY: "graphemes",
-                Platform.MASTODON: "characters (links count as 23)",
-                Platform.X: "weighted characters (links 23, CJK and emoji 2)",
-            }[platform]
-            name = {Platform.BLUESKY: "Bluesky", Platform.MASTODON: "Mastodon", Platform.X: "X"}[
-                platform
-            ]
+            counted = f"{length} {UNITS[platform]}" if exact else f"over {length} {UNITS[platform]}"
             yield Hit(
                 rule="platform.length",
                 start=overflow,
                 end=len(post.text),
                 message=(
-                    f"Too long for {name}: {length} {unit}, the limit is {limit}; "
-                    f"the underlined part does not fit."
+                    f"Too long for {NAMES[platform]}: {counted}, the limit is {limit}; "
+                    "the underlined part does not fit."
                 ),
-                suggestion=f"Shorten the post by {length - limit} or split it into a thread.",
+                suggestion=(
+                    f"Shorten the post by {length - limit} or more, or split it into a thread."
+                    if not exact
+                    else f"Shorten the post by {length - limit} or split it into a thread."
+                ),
                 evidence={"platform": platform.value, "length": length, "limit": limit},
             )

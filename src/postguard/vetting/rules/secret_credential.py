@@ -50,13 +50,13 @@ TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("Artifactory token", r"(?<![\w])AKC[a-zA-Z0-9]{10,}(?![\w])"),
         ("Shopify token", r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b"),
         ("Hugging Face token", r"\bhf_[A-Za-z0-9]{34,}\b"),
-        ("password in a URL", r"(?i)\b[a-z][a-z0-9+.\-]*://[^\s:/@]{1,64}:[^\s:/@]{3,64}@[\w.\-]+"),
+        ("password in a URL", r"(?i)(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{0,15}://[^\s:/@]{1,64}:[^\s:/@]{3,64}@[\w.\-]{1,253}"),
     )
 )  # fmt: skip
 
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-    r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?"
+    r"(?:[\s\S]{0,20000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?"
     r"|PuTTY-User-Key-File-\d:[^\n]*"
 )
 
