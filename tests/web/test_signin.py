@@ -91,3 +91,23 @@ def test_api_docs_load_without_a_cdn(cast: Any) -> None:
     page = Client().get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_axes_records_failed_sign_ins_by_address_and_ip(cast: Any) -> None:
+    from axes.models import AccessAttempt
+
+    _login(Client(), cast.nora.email, "wrong password here")
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == cast.nora.email
+    assert attempt.failures_since_start == 1
+
+
+def test_axes_locks_out_after_too_many_failures(cast: Any, settings: Any) -> None:
+    settings.AXES_FAILURE_LIMIT = 2
+    settings.ACCOUNT_RATE_LIMITS = False  # let axes, not allauth, be the one that stops it
+    client = Client()
+    _login(client, cast.nora.email, "wrong password here")
+    _login(client, cast.nora.email, "wrong password here")
+    response = _login(client, cast.nora.email, CAST_PASSWORD)
+    assert response.status_code == 429
+    assert b"Too many failed sign-ins" in response.content

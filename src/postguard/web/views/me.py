@@ -25,6 +25,7 @@ from postguard.web.signals import SESSION_DEVICE_KEY
 
 @login_required
 def security(request: HttpRequest) -> HttpResponse:
+    require(request.user, "mfa.setup", request=request)
     authenticators = Authenticator.objects.filter(user_id=request.user.pk).order_by("created_at")
     return render(
         request,
