@@ -26,9 +26,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from benchmarks.report import Floor, Section
+
 README = Path(__file__).with_name("README.md")
-BEGIN = "<!-- images:begin (written by python -m benchmarks.images) -->"
-END = "<!-- images:end -->"
+BEGIN = "<!-- bench:images:start -->"
+END = "<!-- bench:images:end -->"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 SIZE = (1632, 1224)  # 2.0 megapixels, a phone photo scaled for the web
 
@@ -329,13 +331,8 @@ def jpeg(img: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.images")
-    parser.add_argument(
-        "--quick", action="store_true", help="a small set; print, do not write README"
-    )
-    args = parser.parse_args(argv)
-
+def measure(*, quick: bool = False) -> Section:
+    """Run the whole photo benchmark; the Section's markdown goes into benchmarks/README.md."""
     from postguard.policy.schema import Policy
     from postguard.vetting.context import VettingContext
     from postguard.vetting.engine import Engine
@@ -353,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # OCR: exact reads of planted secrets, and whether a text rule reported them from the image.
-    samples = ocr_set(25 if args.quick else 60)
+    samples = ocr_set(25 if quick else 60)
     exact = rule_hits = 0
     by_kind: dict[str, list[int]] = {}
     misses: list[str] = []
@@ -493,15 +490,64 @@ def main(argv: list[str] | None = None) -> int:
     if false_positive_images:
         lines.append("")
         lines.append("False faces in: " + ", ".join(false_positive_images) + ".")
-    text = "\n".join(lines)
-    print(text)
+    floors = [
+        Floor(
+            "images: OCR reads planted secrets exactly",
+            f"{ocr_rate:.1%}",
+            f"≥ {FLOOR_OCR:.0%}",
+            ocr_rate >= FLOOR_OCR,
+        ),
+        Floor(
+            "images: faces found",
+            f"{face_rate:.1%}",
+            f"≥ {FLOOR_FACES:.0%}",
+            face_rate >= FLOOR_FACES,
+        ),
+        Floor(
+            "images: face-free images with a false face",
+            str(len(false_positive_images)),
+            "0",
+            not false_positive_images,
+        ),
+        Floor(
+            "images: 2 MP photo, every image rule on, warm (median)",
+            f"{median:.2f} s",
+            f"≤ {FLOOR_SECONDS:.1f} s",
+            median <= FLOOR_SECONDS,
+        ),
+        Floor(
+            "images: models loaded",
+            f"{load['load']:.2f} s",
+            f"≤ {FLOOR_LOAD:.1f} s",
+            load["load"] <= FLOOR_LOAD,
+        ),
+    ]
+    return Section("images", "\n".join(lines), floors)
+
+
+def run() -> Section:
+    """The hook `python -m benchmarks` calls."""
+    return measure()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.images")
+    parser.add_argument(
+        "--quick", action="store_true", help="a small set; print, do not write README"
+    )
+    args = parser.parse_args(argv)
+    section = measure(quick=args.quick)
+    print(section.markdown)
     if not args.quick:
-        write_readme(text)
+        write_readme(section.markdown)
+        print(f"\nwrote {README}")
     return 0
 
 
-def write_readme(section: str) -> None:
-    block = f"{BEGIN}\n{section}\n{END}"
+def write_readme(markdown: str) -> None:
+    """Replace only the text between this benchmark's markers (the rest of the file is the
+    other benchmarks')."""
+    block = f"{BEGIN}\n{markdown.strip()}\n{END}"
     current = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
     if BEGIN in current and END in current:
         head, _, rest = current.partition(BEGIN)
