@@ -157,6 +157,13 @@ PLACE_WORDS = frozenset(
         "office", "department", "dept", "division", "day", "festival", "fest", "fi", "wifi",
     }
 )  # fmt: skip
+# Honorifics written with a period that does not end a sentence ("Dr. Okafor").
+ABBREVIATED_HONORIFICS = frozenset(
+    {
+        "mr", "mrs", "ms", "mx", "dr", "prof", "sr", "sra", "srta", "dra", "rev", "fr", "capt",
+        "sgt", "det", "lt", "col", "gen", "gov", "rep", "st",
+    }
+)  # fmt: skip
 # Words before a name that make it a place: "Lake Nelson", "Fort Lee", "San José".
 PLACE_BEFORE = frozenset(
     {"lake", "mount", "mt", "fort", "ft", "port", "camp", "cape", "saint", "san", "santa", "st"}
@@ -402,20 +409,26 @@ def _name_at(
         return None  # "257 Thornton St", "Lake Nelson": places
     cased = tok.is_title or (tok.is_upper and not shouting)
     if word in HONORIFICS and tok.is_title:
+        if tok.text.endswith(".") and word not in ABBREVIATED_HONORIFICS:
+            return None  # "... Branch Manager. Twelve years": the sentence ended
         j = i + 1
         if j < len(toks) and toks[j].text == ".":
             j += 1
         if j < len(toks) and toks[j].is_word and toks[j].is_title:
             surname = _possessive_free(toks[j].folded)
-            if surname not in HONORIFICS and surname not in PLACE_WORDS:
+            if (
+                surname not in HONORIFICS
+                and surname not in PLACE_WORDS
+                and (surname in lists.last or not lists.is_common(surname))
+            ):
                 return _extend(toks, j + 1, lists, lowercase=False)
         return None
     if not lists.is_first(word):
         if (
-            cased
+            tok.is_title
             and not lists.is_common(word)
             and (_cue_before(toks, i) or _cue_after(toks, i + 1))
-            and len(word) > 1
+            and len(word) > 2
         ):
             return _extend(toks, i + 1, lists, lowercase=False)
         if (
@@ -465,6 +478,8 @@ def _extend(toks: list[Token], j: int, lists: NameLists, *, lowercase: bool) -> 
         tok = toks[j]
         if not tok.is_word:
             break
+        if j > 0 and toks[j - 1].text.endswith(".") and len(toks[j - 1].word) > 1:
+            break  # "in Madison. No injuries": a sentence ended
         word = _possessive_free(tok.folded)
         if tok.is_title and len(tok.word) == 1:  # middle initial "P." or "P"
             j += 1

@@ -158,6 +158,11 @@ class SpacyNameFinder:
             return False  # "Drop", "numbers", "Guest Wi-Fi", "Turkey Trot"
         if len(tokens) == 1 and folded[0] in lists.ambiguous_first and _opens_sentence(text, start):
             return False  # "Bill payment is due", "Grant funding", "Hope you can join"
+        if any(
+            t.islower() and f in FUNCTION_WORDS and f not in _PARTICLES
+            for f, t in zip(folded, tokens, strict=True)
+        ):
+            return False  # "su crédito", "the invisible man"
         if len(tokens) == 1 and tokens[0].isupper() and len(tokens[0]) <= 5:
             return folded[0] in lists.frequent_first  # "RSVP", "IBAN", "NCUA"
         if spanish:
@@ -190,6 +195,11 @@ _ENGLISH_WORDS = frozenset(
 _MASKED = re.compile(
     r"(?i)[\w.%+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:https?://|www\.)\S+|"
     r"\b[\w-]+(?:\.[\w-]+)*\.(?:gov|org|com|net|edu|io|us|uk)\b\S*|[@#][\w.]+"
+)
+
+
+_PARTICLES = frozenset(
+    {"de", "del", "la", "las", "los", "y", "van", "von", "da", "di", "le", "der"}
 )
 
 
