@@ -90,9 +90,11 @@ def measure(command: list[str]) -> dict[str, Any]:
         command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False
     )
     seconds = time.perf_counter() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "command": command,
         "seconds": seconds,
+        "cpu_s": children.ru_utime + children.ru_stime,
         "returncode": completed.returncode,
         "stderr": completed.stderr.decode("utf-8", "replace")[-2000:],
         "peak_mb": _peak_mb(resource.RUSAGE_CHILDREN),
