@@ -176,6 +176,53 @@ def test_a_revoked_app_password_is_a_permanent_error(
         connector.verify_credentials()
 
 
+def expired_once(pds: PdsServer, method: str) -> Callable[[Seen], Reply]:
+    """A proxy to the PDS that answers the first call of `method` as if the session expired."""
+    state = {"expired": False}
+
+    def route(seen: Seen) -> Reply:
+        if method in seen.path and not state["expired"]:
+            state["expired"] = True
+            body = b'{"error": "ExpiredToken", "message": "Token has expired"}'
+            return Reply(400, body, {"Content-Type": "application/json"})
+        return forward(pds.url, seen)
+
+    return route
+
+
+def test_an_expired_session_signs_in_again_and_carries_on(
+    pds: PdsServer, bluesky_account: BlueskyAccount, http: HttpClient
+) -> None:
+    with loopback_server(expired_once(pds, "createRecord")) as proxy:
+        connector = BlueskyConnector(
+            service_url=proxy.url,
+            handle=bluesky_account.handle,
+            app_password=Secret(bluesky_account.app_password),
+            http=http,
+        )
+        result = connector.publish(request("After a long weekend"))
+        sign_ins = [seen for seen in proxy.seen if seen.path.endswith("createSession")]
+    assert len(sign_ins) == 2
+    [record] = pds.list_posts(bluesky_account)
+    assert record["uri"] == result.remote_id
+
+
+def test_an_app_password_revoked_during_a_session_says_reconnect(
+    pds: PdsServer, bluesky_account: BlueskyAccount, http: HttpClient
+) -> None:
+    with loopback_server(expired_once(pds, "listRecords")) as proxy:
+        connector = BlueskyConnector(
+            service_url=proxy.url,
+            handle=bluesky_account.handle,
+            app_password=Secret(bluesky_account.app_password),
+            http=http,
+        )
+        connector.verify_credentials()
+        pds.revoke_app_password(bluesky_account)
+        with pytest.raises(PermanentError, match="the app password was revoked or mistyped"):
+            connector.recent(5)
+
+
 def test_fetch_a_deleted_post_is_none(
     bluesky: BlueskyConnector, pds: PdsServer, bluesky_account: BlueskyAccount
 ) -> None:

@@ -335,15 +335,29 @@ class BlueskyConnector(Connector):
         return f"{self.web_url}/profile/{repo}/post/{rkey}"
 
     def _call(
-        self, action: str, call: Callable[[], T], *, write: bool, missing_ok: bool = False
+        self,
+        action: str,
+        call: Callable[[], T],
+        *,
+        write: bool,
+        missing_ok: bool = False,
+        again: bool = True,
     ) -> T:
-        """Run one SDK call; every failure leaves as a connector error (or _Missing)."""
+        """Run one SDK call; every failure leaves as a connector error (or _Missing).
+
+        A session the PDS no longer accepts (expired, or its app password revoked) gets one
+        fresh sign-in and the call once more: the PDS refused the call, so it did nothing.
+        """
         try:
             return call()
         except ConnectorError as exc:
             exc.platform = exc.platform or PLATFORM
             raise
         except sdk_errors.RequestErrorBase as exc:
+            if again and action not in _SESSION_ACTIONS and _error_name(exc) in _STALE_SESSION:
+                self._did = None
+                self._login()
+                return self._call(action, call, write=write, missing_ok=missing_ok, again=False)
             raise self._translate(exc, action, write=write, missing_ok=missing_ok) from exc
         except (ValueError, sdk_errors.ModelError) as exc:
             # The SDK could not read the answer (not JSON, or not the shape the lexicon says).
@@ -390,11 +404,18 @@ class BlueskyConnector(Connector):
                 f"{action}: the PDS says @{self.handle} was taken down; ask the PDS operator",
                 platform=PLATFORM,
             )
-        if error_name in {"ExpiredToken", "InvalidToken"}:
-            self._did = None
         return status_error(
             response.status_code, headers, body, method=method, url=url, platform=PLATFORM
         )
+
+
+_SESSION_ACTIONS = frozenset({"com.atproto.server.createSession", "com.atproto.server.getSession"})
+_STALE_SESSION = frozenset({"ExpiredToken", "InvalidToken"})
+
+
+def _error_name(exc: sdk_errors.RequestErrorBase) -> str:
+    content = exc.response.content if exc.response is not None else None
+    return str(content.error) if isinstance(content, _XrpcError) else ""
 
 
 class _Missing(Exception):  # noqa: N818  # a signal between two methods, not an error
