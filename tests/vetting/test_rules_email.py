@@ -23,6 +23,8 @@ def test_subdomain_and_case_count_as_the_organization() -> None:
 def test_role_and_published_addresses_pass() -> None:
     text = "press@madisoncounty.gov, clerk@madisoncounty.gov, treasurer.office@madisoncounty.gov"
     assert spans(text, "email.") == []
+    # A function, not a person, even when the policy does not list it.
+    assert spans("RSVP to events@madisoncounty.gov", "email.") == []
 
 
 def test_suggestion_proposes_a_role_address() -> None:

@@ -44,6 +44,7 @@ ADDRESS = [
     ("Tosh Olsen lives at 172 Maneeži 75, Saareküla", ["172 Maneeži 75"]),
     ("Our office: 302 Thrift Road, Madison, VA 22727", []),  # the published office address
     ("Visit us at 302 Thrift Rd.", []),  # the same, abbreviated
+    ("Visit Room 214, 302 Thrift Road, 2nd floor", []),  # the same, with a room number
     ("We planted 300 trees on the avenue", []),
     ("Winners of our 2026 Harbor Point scholarships", []),
     ("Closed until 3 PM. Please detour via Main Street.", []),

@@ -55,7 +55,8 @@ _GENERIC = frozenset({"st", "ave", "rd", "blvd", "dr", "ln", "ct", "pl", "n", "s
 
 def street_tokens(text: str) -> tuple[str, ...]:
     """(house number, street words...) of the first line of an address, or () if it has none."""
-    first = re.split(r"[,\n]", text, maxsplit=1)[0]
+    parts = re.split(r"[,\n]", text)
+    first = next((p for p in parts if re.search(r"\d", p) and re.search(r"[^\W\d_]", p)), "")
     tokens = [_ABBREVIATIONS.get(w, w) for w in re.findall(r"\w+", first.lower())]
     numbers = [t for t in tokens if t.isdigit()]
     if not numbers:

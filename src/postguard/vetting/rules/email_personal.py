@@ -19,6 +19,7 @@ from postguard.vetting.post import Post
 from postguard.vetting.rules._contacts import public_contacts
 from postguard.vetting.rules._text import emails, under
 from postguard.vetting.rules.base import Rule
+from postguard.vetting.rules.pii_email import COMMON_ROLE_LOCAL_PARTS
 
 _NAME_PAIR = re.compile(r"\b([A-ZÀ-Ý][\w'’-]+)\s+(?:[A-Z]\.?\s+)?([A-ZÀ-Ý][\w'’-]+)")
 
@@ -82,6 +83,8 @@ class PersonalAddressRule(Rule):
                 continue
             if ctx.policy.is_role_address(address) or contacts.is_email(address):
                 continue
+            if local.lower() in COMMON_ROLE_LOCAL_PARTS:
+                continue  # events@, support@: a function, not a person
             yield Hit(
                 rule="email.personal_address",
                 start=start,

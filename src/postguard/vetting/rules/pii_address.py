@@ -52,7 +52,7 @@ _NOT_STREET_CUED = _STOP | words(
 )
 _WORD = r"[^\W\d_][\w'’.\-]*"
 _US = re.compile(
-    rf"(?<![\w,.\-])\d{{1,6}}[A-Za-z]?(?:-\d{{1,5}})?,?\s+(?:\d{{1,6}}\s+)?"
+    rf"(?<![\w,.\-])\d{{1,6}}[A-Za-z]?(?:-\d{{1,5}})?\s+(?:\d{{1,6}}\s+)?"
     rf"(?:(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+){{0,4}}?"
     rf"(?:{_WORD}|\d{{1,3}}(?:st|nd|rd|th))\s+(?:{_SUFFIXES})\b\.?",
     re.IGNORECASE,
