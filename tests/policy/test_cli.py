@@ -122,6 +122,19 @@ def test_the_starter_policy_names_only_real_rules(tmp_path: Path) -> None:
     assert {"identity.exposure", "pii.email", "secret.credential"} <= known_rule_ids()
 
 
+def test_the_size_limit_is_configurable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "policy.yaml"
+    run(["init", str(path)])
+    monkeypatch.setenv("POSTGUARD_POLICY_MAX_BYTES", "2KiB")
+    assert run(["check", str(path)]) == 2
+    assert f"{path}:1:1: (top level): the file is larger than 2048 bytes" in capsys.readouterr().out
+    monkeypatch.setenv("POSTGUARD_POLICY_MAX_BYTES", "lots")
+    assert run(["check", str(path)]) == 2
+    assert "POSTGUARD_POLICY_MAX_BYTES='lots' is not a size" in capsys.readouterr().err
+
+
 def test_check_of_a_missing_file_exits_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

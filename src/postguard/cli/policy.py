@@ -17,6 +17,8 @@ from pathlib import Path
 from postguard.policy.loader import PolicyError, load_policy, load_policy_text
 from postguard.policy.schema import Policy
 from postguard.policy.starter import DEFAULT_DOMAIN, DEFAULT_ORGANIZATION, starter_policy
+from postguard.settings.env import SettingError
+from postguard.settings.policy import policy_max_bytes
 
 EXIT_OK = 0
 EXIT_REFUSED = 1
@@ -124,7 +126,12 @@ def known_rule_ids() -> frozenset[str]:
 
 def _check(path: str) -> int:
     try:
-        policy = load_policy(path, rule_ids=known_rule_ids())
+        max_bytes = policy_max_bytes()
+    except SettingError as exc:
+        print(f"postguard policy check: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        policy = load_policy(path, max_bytes=max_bytes, rule_ids=known_rule_ids())
     except PolicyError as exc:
         count = len(exc.errors)
         print(exc)
