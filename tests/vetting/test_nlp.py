@@ -59,6 +59,9 @@ PEOPLE = [
     ("Thanks to Dr. Alicia Romero", ["Alicia Romero"]),
     ("Visit https://example.org/jane.smith or write jane.smith@example.org", []),
     ("Lives on Kimberly Way near Lake Nelson", []),
+    ("Serving Norfolk, Virginia Beach, Chesapeake and the whole region.", []),  # a list of places
+    ("Temp login for the kiosk: kiosk / Maple$1780x", []),  # inside a password
+    ("Budget hearing at 7. Branch Manager. Twelve years of service!", []),
 ]
 
 

@@ -101,19 +101,23 @@ class SpacyNameFinder:
                 continue
             for part in _sentence_parts(text, ent.start_char, ent.end_char):
                 start, end = _trim(text, *part)
-                if end <= start or _overlaps(start, end, masked):
+                if end <= start or _overlaps(start, end, masked) or _inside_token(text, start, end):
                     continue
                 if not self._plausible_person(text, start, end, spanish=spanish):
                     continue
                 people.append((start, end))
                 entities.append(Entity("PERSON", start, end, text[start:end]))
         for start, end in find_names(text, self.lists):
-            if _overlaps(start, end, people) or _overlaps(start, end, masked):
+            if (
+                _overlaps(start, end, people)
+                or _overlaps(start, end, masked)
+                or _inside_token(text, start, end)
+            ):
                 continue
             people.append((start, end))
             entities.append(Entity("PERSON", start, end, text[start:end]))
         entities.sort(key=lambda e: (e.start, e.end, e.label))
-        return Analysis(text=text, entities=tuple(entities))
+        return Analysis(text=text, entities=tuple(_places_in_lists(text, entities)))
 
     def _plausible_person(self, text: str, start: int, end: int, *, spanish: bool) -> bool:
         """The small model calls URLs, acronyms, sentence-initial verbs and street names people;
@@ -230,6 +234,41 @@ def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if end > cursor:
         parts.append((cursor, end))
     return parts
+
+
+def _places_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
+    """A one-word "person" in a list of places is a place: "Norfolk, Virginia Beach, Chesapeake
+    and the whole region"."""
+    out: list[Entity] = []
+    for i, entity in enumerate(entities):
+        if entity.label == "PERSON" and " " not in entity.text:
+            neighbours = [
+                e
+                for e in (
+                    entities[i - 1] if i else None,
+                    entities[i + 1] if i + 1 < len(entities) else None,
+                )
+                if e
+            ]
+            if any(
+                n.label == "LOCATION"
+                and re.fullmatch(
+                    r"\s*(?:,|and|or|y|o)\s*|\s*,\s*(?:and|or)\s*",
+                    text[min(n.end, entity.end) : max(n.start, entity.start)],
+                )
+                for n in neighbours
+            ):
+                continue
+        out.append(entity)
+    return out
+
+
+def _inside_token(text: str, start: int, end: int) -> bool:
+    """Part of a longer token: "Maple$1780x", "GB29NWBK6016"."""
+    glue = "$_/\\@#%&*=+~^|<>"
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return before.isalnum() or before in glue or after.isalnum() or after in glue
 
 
 def _opens_sentence(text: str, start: int) -> bool:

@@ -44,6 +44,8 @@ class PersonNameRule(Rule):
                 employee_words.update(" ".join(s) for s in person.surnames)
                 employee_words.add(fold(person.employee.name))
         org = fold(ctx.policy.organization)
+        # The organization's own brands and events: "Harborfest" for Harbor Point.
+        org_stems = tuple(w for w in org.split() if len(w) >= 5)
         for entity in people:
             start, end = _trim(text, entity.start, entity.end)
             if end <= start:
@@ -55,6 +57,8 @@ class PersonNameRule(Rule):
             if any(start < e and s < end for s, e in employee_spans):
                 continue
             if folded in employee_words or (folded and folded in org):
+                continue
+            if len(name.split()) == 1 and folded.startswith(org_stems):
                 continue
             yield Hit(
                 rule="pii.person",
