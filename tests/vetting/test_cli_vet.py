@@ -217,3 +217,46 @@ def test_with_the_default_name_model(policy: Path) -> None:
     )
     assert result.returncode in {0, 3, 4}
     assert "name detection is off" not in result.stderr
+
+
+def test_underline_counts_wide_characters_twice(policy: Path) -> None:
+    text = "東京 📞 540-266-4821"
+    result = run("-", "--policy", policy, stdin=text.encode())
+    lines = result.stdout.splitlines()
+    assert lines[1] == "  " + text
+    # 東京 are two columns each, the emoji two: the carets start under the number.
+    assert lines[2] == "  " + " " * 8 + "^" * 12
+
+
+def test_progress_bar_only_on_a_terminal(policy: Path, tmp_path: Path) -> None:
+    import pty
+
+    batch = tmp_path / "posts.jsonl"
+    batch.write_text("\n".join(json.dumps({"id": i, "text": "fine"}) for i in range(3)) + "\n")
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "POSTGUARD_NLP_MODEL": "none"}
+    try:
+        completed = subprocess.run(
+            [POSTGUARD, "vet", "--batch", str(batch), "--policy", str(policy)],
+            stdout=subprocess.PIPE,
+            stderr=secondary,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(primary)
+    terminal = b"".join(chunks).decode()
+    assert completed.returncode == 0
+    assert "3/3" in terminal
+    assert len(completed.stdout.splitlines()) == 3
