@@ -106,11 +106,15 @@ class ServerProcess:
             f"ends with:\n{tail}"
         )
 
-    def stop(self) -> None:
+    def stop(self) -> int | None:
+        """Stop the server; its exit code (negative: the signal that ended it)."""
+        code = None
         if self.process is not None:
             stop_process(self.process, timeout=self.stop_grace)
+            code = self.process.returncode
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
+        return code
 
     def log_tail(self, lines: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():
@@ -170,8 +174,8 @@ class PdsServer:
         self.server.start()
         return self
 
-    def stop(self) -> None:
-        self.server.stop()
+    def stop(self) -> int | None:
+        return self.server.stop()
 
     def create_account(self) -> BlueskyAccount:
         """A fresh account with an app password, as an organization would connect one."""

@@ -6,7 +6,9 @@ mastodon-mock stands in for Mastodon because no real Mastodon server installs he
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -24,12 +26,19 @@ def pds() -> Iterator[PdsServer]:
     missing = PdsServer.missing()
     if missing is not None:
         pytest.fail(missing, pytrace=False)
+    data_dirs = set(Path(tempfile.gettempdir()).glob("postguard-pds-*"))
     server = PdsServer().start()
     _STARTUP["Bluesky PDS"] = server.startup_seconds
     try:
         yield server
     finally:
-        server.stop()
+        code = server.stop()
+    # start.mjs stops both servers and removes its data directory on SIGTERM, then exits 0.
+    if code != 0:
+        pytest.fail(f"the PDS did not stop cleanly on SIGTERM (exit code {code})", pytrace=False)
+    left = set(Path(tempfile.gettempdir()).glob("postguard-pds-*")) - data_dirs
+    if left:
+        pytest.fail(f"the PDS left its data directory behind: {sorted(left)}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
