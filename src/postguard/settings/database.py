@@ -6,6 +6,8 @@ IMMEDIATE transactions (so a writer takes the lock when it begins, not half-way 
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -35,7 +37,12 @@ def sqlite_database(path: Path | str) -> dict[str, Any]:
             "timeout": 5,
             "init_command": SQLITE_INIT,
         },
-        "TEST": {"NAME": None},
+        # Tests use a file too, not Django's shared in-memory database: the live server's
+        # threads then meet WAL and the busy timeout as in production, instead of failing on
+        # shared-cache table locks. The process id keeps parallel test runs apart.
+        "TEST": {
+            "NAME": str(Path(tempfile.gettempdir()) / f"postguard-test-{os.getpid()}.sqlite3")
+        },
     }
 
 
