@@ -37,7 +37,7 @@ run: install
 	$(BIN)/postguard serve
 
 ## test: install everything and run the whole suite on SQLite, then the database tests on PostgreSQL
-test: install system lint test-sqlite test-postgres
+test: install system servers lint test-sqlite test-postgres
 
 test-sqlite: install
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
