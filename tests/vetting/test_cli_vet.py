@@ -260,3 +260,12 @@ def test_progress_bar_only_on_a_terminal(policy: Path, tmp_path: Path) -> None:
     assert completed.returncode == 0
     assert "3/3" in terminal
     assert len(completed.stdout.splitlines()) == 3
+
+
+def test_invalid_directory_names_the_row(policy: Path, tmp_path: Path) -> None:
+    directory = tmp_path / "directory.csv"
+    directory.write_text("name,department\n,Parks\n", encoding="utf-8")
+    result = run("-", "--policy", policy, "--directory", directory, stdin=b"hi")
+    assert result.returncode == 2
+    assert "the directory is not valid" in result.stderr
+    assert "row 2" in result.stderr

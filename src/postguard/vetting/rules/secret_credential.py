@@ -86,6 +86,10 @@ _PASSWORD = re.compile(
     r"(?i)(?<![\w])(?P<key>" + _KEYWORDS + r")(?P<sep>" + _INTRO + r")"
     r"(?P<q>[\"'“‘`]?)(?P<value>[^\s\"'“”‘’`]{3,64})"
 )
+_KEY_STEMS = re.compile(
+    r"(?i)pass|pw|pin|contrase|clave|key|code|combination|mdp|senha|log\s?in|sign\s?in|"
+    r"credential|user|account"
+)
 # "login: kiosk / Rapidan_8426!": a user name and a password written as a pair.
 _PAIR = re.compile(
     r"(?i)\b(?:log\s?in|sign\s?in|credentials?|user(?:name)?|account)\b[^\n]{0,40}?[:=]\s*"
@@ -177,7 +181,9 @@ class CredentialRule(Rule):
                 yield self._hit(
                     m.start(), m.end(), f"an access token ({name})", "Remove it and revoke it now."
                 )
-        for m in _PASSWORD.finditer(text):
+        # Cheap prefilter: the password patterns need one of their key words somewhere.
+        has_keyword = _KEY_STEMS.search(text) is not None
+        for m in _PASSWORD.finditer(text) if has_keyword else ():
             start, end = m.start("value"), m.end("value")
             value = m.group("value")
             quote = m.group("q")
@@ -198,7 +204,7 @@ class CredentialRule(Rule):
             yield self._hit(
                 start, end, "a password", "Remove the password and change it; share it privately."
             )
-        for m in _PAIR.finditer(text):
+        for m in _PAIR.finditer(text) if has_keyword else ():
             start, end = m.start("value"), m.end("value")
             value = m.group("value").rstrip(".,;:)")
             end = start + len(value)
