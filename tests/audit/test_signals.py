@@ -7,6 +7,7 @@ import json
 import pytest
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
+from axes.signals import user_locked_out
 from django.contrib.auth import authenticate
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -80,3 +81,13 @@ def test_mfa_changes_are_recorded_without_their_secrets(rita: User) -> None:
     assert added.object_repr == "totp authenticator of Rita Reviewer"
     assert AuditEvent.objects.filter(action="auth.mfa.remove").exists()
     assert "JBSWY3DPEHPK3PXP" not in everything_logged()
+
+
+def test_a_lockout_is_recorded(rita: User) -> None:
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="203.0.113.9")
+    user_locked_out.send(
+        "axes", request=request, username="audit.rita@example.gov", ip_address="203.0.113.9"
+    )
+    event = AuditEvent.objects.get(action="auth.lockout")
+    assert event.actor_name == "unauthenticated: audit.rita@example.gov"
+    assert event.ip == "203.0.113.9"

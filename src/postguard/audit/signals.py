@@ -1,4 +1,4 @@
-"""Sign-in, sign-out, failed sign-in, password and MFA events, recorded from framework signals.
+"""Sign-in, sign-out, failed sign-in, lockout, password and MFA events, from framework signals.
 
 Passwords never reach the log: a failed sign-in records only the identifier that was tried.
 """
@@ -79,6 +79,32 @@ def _connect_allauth() -> None:
             signal.connect(_mfa_event(action), dispatch_uid=f"postguard.audit.{action}", weak=False)
 
 
+def _connect_axes() -> None:
+    """Record lockouts after repeated failed sign-ins, when django-axes is installed."""
+    if not apps.is_installed("axes"):
+        return
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_locked_out, dispatch_uid="postguard.audit.lockout", weak=False)
+
+
+def _locked_out(
+    sender: Any,
+    request: HttpRequest | None = None,
+    username: str | None = None,
+    ip_address: str | None = None,
+    **kwargs: Any,
+) -> None:
+    record(
+        "auth.lockout",
+        request=request,
+        actor_name=f"unauthenticated: {username}" if username else "unauthenticated",
+        ip=ip_address,
+        object_type="core.user",
+        object_repr=username or "",
+    )
+
+
 def _user_event(action: str) -> Any:
     def handler(
         sender: Any, request: HttpRequest | None = None, user: Any = None, **kw: Any
@@ -110,3 +136,4 @@ def _mfa_event(action: str) -> Any:
 
 
 _connect_allauth()
+_connect_axes()
