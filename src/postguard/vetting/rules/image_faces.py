@@ -7,8 +7,6 @@ and the face identify that person twice over (PRODUCT.md, "Protect people").
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, ClassVar
 
@@ -16,52 +14,28 @@ from postguard.vetting.context import VettingContext
 from postguard.vetting.directory import Employee
 from postguard.vetting.findings import Hit, Region, Severity
 from postguard.vetting.images.rule import ImageRule
+from postguard.vetting.people import words
 from postguard.vetting.post import Post
+from postguard.vetting.rules.identity_exposure import directory_index
 
 if TYPE_CHECKING:
     from postguard.vetting.images.analysis import ImageAnalysis
 
-CACHE_KEY = "image.faces"
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, so "José" in the directory matches "jose" in a post."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def name_patterns(employee: Employee) -> list[re.Pattern[str]]:
-    """Full name, preferred name plus surname, and initial plus surname ("J. Rivera")."""
-    parts = fold(employee.name).split()
-    if not parts:
-        return []
-    surname = parts[-1]
-    forms = {" ".join(parts)}
-    if len(parts) > 1:
-        forms.add(f"{parts[0][0]}. {surname}")
-        forms.add(f"{parts[0][0]} {surname}")
-        for other in (employee.preferred_name, *employee.nicknames):
-            if other.strip():
-                forms.add(f"{fold(other).strip()} {surname}")
-    return [
-        re.compile(
-            r"(?<!\w)" + r"\s+".join(re.escape(w) for w in form.split()) + r"(?:'s|’s)?(?!\w)"
-        )
-        for form in forms
-        if len(form) > 3
-    ]
-
 
 def named_employees(text: str, ctx: VettingContext) -> Iterator[Employee]:
-    """Directory employees who are not participants and whom the post names."""
-    compiled: list[tuple[Employee, list[re.Pattern[str]]]] = ctx.cache.get(CACHE_KEY) or [
-        (person, name_patterns(person)) for person in ctx.directory if not person.participant
-    ]
-    ctx.cache[CACHE_KEY] = compiled
-    folded = fold(text)
-    for person, patterns in compiled:
-        if any(p.search(folded) for p in patterns):
-            yield person
+    """Directory employees who are not participants and whom the post names, found the way the
+    identity rule finds them (full, preferred and nick names, initial or honorific plus surname,
+    possessives, any case, no accents)."""
+    if not ctx.directory or not text:
+        return
+    index = directory_index(ctx)
+    seen: set[int] = set()
+    for mention in index.mentions(text, words(text)):
+        employee = mention.person.employee
+        if employee.participant or id(employee) in seen:
+            continue
+        seen.add(id(employee))
+        yield employee
 
 
 class ImageFacesRule(ImageRule):
