@@ -62,6 +62,7 @@ PEOPLE = [
     ("Serving Norfolk, Virginia Beach, Chesapeake and the whole region.", []),  # a list of places
     ("Temp login for the kiosk: kiosk / Maple$1780x", []),  # inside a password
     ("Budget hearing at 7. Branch Manager. Twelve years of service!", []),
+    ("I want to remove my kid Tadzio from the plan", ["Tadzio"]),  # a relation word before
 ]
 
 

@@ -128,7 +128,11 @@ _CUES_BEFORE = (
     "hi", "hey", "hello", "dear", "thanks", "thank you", "congrats", "congratulations",
     "congratulations to", "congrats to", "welcome", "shoutout to", "shout out to", "ask",
     "with", "meet", "by", "me llamo", "soy", "hola", "gracias", "felicidades a",
-    "felicitaciones a", "bienvenida", "bienvenido",
+    "felicitaciones a", "bienvenida", "bienvenido", "said", "says", "asked", "wrote",
+    "kid", "son", "daughter", "wife", "husband", "friend", "partner", "brother", "sister",
+    "mother", "father", "boss", "colleague", "neighbor", "neighbour", "teacher", "grandson",
+    "granddaughter", "uncle", "aunt", "cousin", "nephew", "niece", "girlfriend", "boyfriend",
+    "hijo", "hija", "esposa", "esposo", "amigo", "amiga", "mamá", "papá", "vecino", "vecina",
 )  # fmt: skip
 # Capitalised words that are never names on their own in posts.
 NOT_NAMES = frozenset(

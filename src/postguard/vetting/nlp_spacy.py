@@ -116,6 +116,7 @@ class SpacyNameFinder:
                 continue
             people.append((start, end))
             entities.append(Entity("PERSON", start, end, text[start:end]))
+        entities += _people_in_lists(text, entities)
         entities.sort(key=lambda e: (e.start, e.end, e.label))
         return Analysis(text=text, entities=tuple(_places_in_lists(text, entities)))
 
@@ -234,6 +235,35 @@ def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if end > cursor:
         parts.append((cursor, end))
     return parts
+
+
+_NAME_LIST = re.compile(
+    r"\b[A-ZÀ-Þ][^\W\d_]+(?:(?:\s*,\s*|\s*,?\s+(?:and|or|&|y|e)\s+)[A-ZÀ-Þ][^\W\d_]+\b)+"
+)
+
+
+def _people_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
+    """A list of single names where most are people already: the rest are people too
+    ("They had 6: Hleb, Sheila, Donna and Shane")."""
+    added: list[Entity] = []
+    for m in _NAME_LIST.finditer(text):
+        items = [
+            (w.start() + m.start(), w.end() + m.start())
+            for w in re.finditer(r"[^\W\d_]+", m.group())
+            if w.group() not in {"and", "or", "y", "e"}
+        ]
+
+        def kinds(start: int, end: int) -> set[str]:
+            return {e.label for e in entities if e.start < end and start < e.end}
+
+        labelled = [kinds(s, e) for s, e in items]
+        people = sum(1 for k in labelled if k == {"PERSON"})
+        if people < 2 or people * 2 < len(items) or any(k - {"PERSON"} for k in labelled):
+            continue
+        for (start, end), k in zip(items, labelled, strict=True):
+            if not k:
+                added.append(Entity("PERSON", start, end, text[start:end]))
+    return added
 
 
 def _places_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
