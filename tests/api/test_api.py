@@ -112,6 +112,12 @@ WRITES: list[tuple[str, str, dict[str, Any], dict[str, int]]] = [
         {"default": 404, "eddie": 403, "ada": 403, "sam": 200, "lola": 200},
     ),
     (
+        "record rotation",
+        "/api/v1/accounts/{bluesky}/rotation",
+        {"when": "2026-11-01"},
+        {"default": 403, "nora": 404, "ollie": 404, "sam": 200, "lola": 200},
+    ),
+    (
         "import directory",
         "/api/v1/directory/import",
         {"csv": "name,email\nAna Lopez,ana@example.gov\n"},

@@ -453,3 +453,35 @@ def test_a_crash_shows_a_friendly_page_and_no_trace(
     assert b"Something went wrong on our side" in response.content
     assert b"secret internals" not in response.content
     assert b"Traceback" not in response.content
+
+
+def test_security_records_a_rotation_and_the_finding_goes(world: World) -> None:
+    account = world.cast.bluesky
+    client = signed_in(world.cast.sam)
+    assert (
+        b"no credential rotation has been recorded"
+        in client.get(f"/accounts/{account.pk}/").content
+    )
+    response = client.post(f"/accounts/{account.pk}/rotated/", {"when": "2026-11-01"}, follow=True)
+    assert b"The rotation of" in response.content
+    assert b"no credential rotation has been recorded" not in response.content
+    account.refresh_from_db()
+    assert str(account.last_rotation) == "2026-11-01"
+    # An editor on the account may see it but not record rotations.
+    assert (
+        signed_in(world.cast.eddie)
+        .post(f"/accounts/{account.pk}/rotated/", {"when": "2026-11-02"})
+        .status_code
+        == 403
+    )
+
+
+def test_a_lead_rejects_a_proposal_with_a_reason(world: World) -> None:
+    client = signed_in(world.cast.leo)
+    response = client.post(f"/policy/versions/{world.proposal.pk}/reject/", {"reason": ""})
+    assert response.status_code == 302
+    world.proposal.refresh_from_db()
+    assert world.proposal.state == "proposed"  # no reason, no rejection
+    client.post(f"/policy/versions/{world.proposal.pk}/reject/", {"reason": "too strict"})
+    world.proposal.refresh_from_db()
+    assert world.proposal.state == "rejected"

@@ -341,6 +341,24 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountPatch)
     return _with_posture(changed)
 
 
+class RotationIn(Schema):
+    when: dt.date | None = None
+
+
+@router.post(
+    "/accounts/{account_id}/rotation", response=AccountOut, summary="Record a credential rotation"
+)
+def record_rotation(request: HttpRequest, account_id: int, payload: RotationIn) -> dict[str, Any]:
+    require_write(request)
+    found = get_object_or_404(_accounts(request), pk=account_id)
+    require(request.user, "account.rotate", found, request=request)
+    try:
+        changed = services.record_rotation(request.user, found, when=payload.when)
+    except services.RegistryError as exc:
+        raise _service_error(exc) from None
+    return _with_posture(changed)
+
+
 class PostureOut(Schema):
     organization_score: int | None
     accounts: list[AccountOut]

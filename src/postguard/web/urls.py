@@ -38,6 +38,7 @@ web_patterns = [
     path("accounts/preview/", accounts.account_preview, name="account_preview"),
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/rotated/", accounts.account_rotated, name="account_rotated"),
     path("people/", people.people_list, name="people"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("people/<int:pk>/grant/", people.grant_add, name="grant_add"),

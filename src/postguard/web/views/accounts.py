@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from postguard.core.permissions import can, require
@@ -92,6 +93,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "score": score,
             "grade_class": {"good": "ok", "fair": "warn", "poor": "bad"}[grade(score)],
             "can_change": can(request.user, "account.change", account, request=request),
+            "can_rotate": can(request.user, "account.rotate", account, request=request),
+            "rotation_form": RotationForm(initial={"when": timezone.localdate()}),
         },
     )
 
@@ -169,3 +172,31 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _fields(form: AccountForm) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS}
+
+
+class RotationForm(forms.Form):
+    when = forms.DateField(
+        label="Rotated on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The day the password was changed (and app tokens revoked).",
+    )
+
+
+@login_required
+@require_POST
+def account_rotated(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that the credentials were rotated: sets the date and clears the rotation flag."""
+    account = _visible(request, pk)
+    if not can(request.user, "account.rotate", account, request=request):
+        raise PermissionDenied("account.rotate")
+    form = RotationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the rotation date as YYYY-MM-DD.")
+    else:
+        try:
+            services.record_rotation(request.user, account, when=form.cleaned_data["when"])
+        except services.RegistryError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"The rotation of {account} is recorded.")
+    return redirect("web:account", pk=account.pk)
