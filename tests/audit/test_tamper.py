@@ -157,7 +157,7 @@ def test_removing_the_newest_events_is_caught_by_a_checkpoint(
     assert verify().startswith("OK: 3 events")  # the chain alone cannot see a clean truncation
     message, code = broken("--checkpoint", str(taken))
     assert code == 1
-    assert "row count less than checkpoint: the log has 3 events but the checkpoint" in message
+    assert "row count less than checkpoint: the log has 3 events (up to seq 3) but the" in message
     assert "recorded 5: 2 events (the newest, after seq 3) were removed" in message
 
 

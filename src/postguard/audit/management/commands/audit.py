@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from postguard.audit import signing
 from postguard.audit.export import Writer, export_events
 from postguard.audit.log import audit_context, record
-from postguard.audit.verify import verify_chain
+from postguard.audit.verify import verify_chain, verify_export
 from postguard.settings.audit import SIGNING_KEY_FILE, signing_key_path
 from postguard.settings.env import SettingError
 
@@ -41,6 +41,17 @@ class Command(BaseCommand):
             "removed or changed. Exit 0 intact, 1 broken, 2 checkpoint or key unusable.",
         )
         verify.add_argument("--checkpoint", type=Path, help="a checkpoint file to verify against")
+        verify.add_argument(
+            "--export",
+            type=Path,
+            help="check this JSONL export (from `audit export`) instead of the database: "
+            "works off the box, without the database",
+        )
+        verify.add_argument(
+            "--partial",
+            action="store_true",
+            help="with --export: the export may start after seq 1 (exported --since a date)",
+        )
         verify.add_argument(
             "--public-key",
             type=Path,
@@ -73,7 +84,9 @@ class Command(BaseCommand):
         using: str = options["database"]
         subcommand: str = options["subcommand"]
         if subcommand == "verify":
-            self._verify(options["checkpoint"], options["public_key"], using)
+            self._verify(
+                options["checkpoint"], options["public_key"], options["export"], options, using
+            )
         elif subcommand == "checkpoint":
             self._checkpoint(options["out"], using)
         elif subcommand == "export":
@@ -84,7 +97,14 @@ class Command(BaseCommand):
 
     # --- verify ------------------------------------------------------------------------------
 
-    def _verify(self, checkpoint_path: Path | None, public_key: Path | None, using: str) -> None:
+    def _verify(
+        self,
+        checkpoint_path: Path | None,
+        public_key: Path | None,
+        export: Path | None,
+        options: dict[str, Any],
+        using: str,
+    ) -> None:
         checkpoint = None
         if checkpoint_path is not None:
             try:
@@ -96,15 +116,27 @@ class Command(BaseCommand):
                 checkpoint = signing.read_checkpoint(checkpoint_path, public)
             except signing.SigningKeyError as exc:
                 raise CommandError(str(exc), returncode=EXIT_UNUSABLE) from None
-        report = verify_chain(using, checkpoint)
+        if export is not None:
+            try:
+                with export.open(encoding="utf-8") as lines:
+                    report = verify_export(lines, checkpoint, partial=options["partial"])
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else f"not UTF-8 ({exc})"
+                raise CommandError(
+                    f"the export {export} cannot be read: {reason}", returncode=EXIT_UNUSABLE
+                ) from None
+            subject = f"the export {export}"
+        else:
+            report = verify_chain(using, checkpoint)
+            subject = "the audit log"
         if not report.intact:
             first = report.problems[0]
-            self.stdout.write(f"BROKEN: the audit log ({report.count} events) fails verification")
+            self.stdout.write(f"BROKEN: {subject} ({report.count} events) fails verification")
             self.stdout.write(f"first broken link: {first}")
             raise CommandError(f"audit log broken at {first}", returncode=EXIT_BROKEN)
         self.stdout.write(
-            f"OK: {report.count} events, seq 1 to {report.head_seq}, chain intact; "
-            f"head hash {report.head_hash}"
+            f"OK: {report.count} events, seq {report.first_seq} to {report.head_seq}, "
+            f"chain intact; head hash {report.head_hash}"
         )
         if checkpoint is not None:
             self.stdout.write(
