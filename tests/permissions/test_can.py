@@ -199,3 +199,21 @@ def test_audit_events_are_for_lead_security_and_auditor(cast: Cast) -> None:
     visible = {n for n in EVERYONE if AuditEvent.objects.restrict(getattr(cast, n), "audit.view")}
     assert visible == {"lola", "leo", "sam", "ada"}
     assert AuditEvent.objects.restrict(SYSTEM, "audit.view").count() == 1
+
+
+def test_per_account_roles_never_reach_objects_of_no_account(cast: Cast) -> None:
+    # Connie may read the policy in force (asked without an object), but policy versions,
+    # proposals in flight included, belong to no account, so her per-account role stops there.
+    assert can(cast.connie, "policy.view")
+    assert not can(cast.connie, "policy.view", cast.policy)
+    assert PolicyVersion.objects.restrict(cast.connie, "policy.view").count() == 0
+    assert can(cast.ada, "policy.view", cast.policy)
+
+
+def test_per_account_roles_never_reach_objects_of_no_account(cast: Cast) -> None:
+    # Connie may read the policy in force (asked without an object), but policy versions,
+    # proposals in flight included, belong to no account, so her per-account role stops there.
+    assert can(cast.connie, "policy.view")
+    assert not can(cast.connie, "policy.view", cast.policy)
+    assert PolicyVersion.objects.restrict(cast.connie, "policy.view").count() == 0
+    assert can(cast.ada, "policy.view", cast.policy)

@@ -92,6 +92,7 @@ ACTIONS: Final[dict[str, Action]] = {
     "post.view": _a(*_EVERYONE),
     "post.draft": _a(LEAD, SECURITY, EDITOR, CONTRIBUTOR, device="draft"),
     "post.submit": _a(LEAD, SECURITY, EDITOR, CONTRIBUTOR, device="submit"),
+    "post.comment": _a(LEAD, SECURITY, EDITOR, REVIEWER, CONTRIBUTOR),
     "post.approve": _a(LEAD, REVIEWER, device="approve", never_own=True),
     "post.override": _a(LEAD, SECURITY, device="approve", never_own=True),
     "post.schedule": _a(LEAD, EDITOR, device="publish"),
