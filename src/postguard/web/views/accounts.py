@@ -41,6 +41,12 @@ class AccountForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ACCOUNT_FIELDS
         # Django's Meta idiom: class-level dicts read once by the ModelForm metaclass.
         widgets = {"last_rotation": forms.DateInput(attrs={"type": "date"})}  # noqa: RUF012
+        labels = {  # noqa: RUF012  # Django's Meta idiom
+            "url": "Profile address (URL)",
+            "mfa_method": "MFA method",
+            "keeper_role": "Keeper's role",
+            "keeper": "Keeper",
+        }
         help_texts = {  # noqa: RUF012  # Django's Meta idiom
             "handle": "As it appears on the platform, e.g. @examplecounty.",
             "login_email": "Should be a role address on an organization domain (social@...).",
