@@ -15,9 +15,12 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from postguard.policy.schema import Policy
+
+if TYPE_CHECKING:
+    from postguard.registry.models import PlatformAccount
 
 Severity = Literal["critical", "high", "medium", "low"]
 PENALTY: dict[Severity, int] = {"critical": 40, "high": 25, "medium": 10, "low": 5}
@@ -231,12 +234,10 @@ def organization_score(postures: Iterable[AccountPosture]) -> int | None:
     return sum(scores) // len(scores) if scores else None
 
 
-def facts_for(account: object) -> AccountFacts:
+def facts_for(account: PlatformAccount) -> AccountFacts:
     """Gather an account's facts from the database (keeper status and roles included)."""
     from postguard.core.permissions import held_roles
-    from postguard.registry.models import PlatformAccount
 
-    assert isinstance(account, PlatformAccount)
     keeper = account.keeper
     roles: frozenset[str] = frozenset()
     if keeper is not None and keeper.is_active:
@@ -263,7 +264,9 @@ def facts_for(account: object) -> AccountFacts:
     )
 
 
-def posture_for(account: object, policy: Policy, today: dt.date | None = None) -> AccountPosture:
+def posture_for(
+    account: PlatformAccount, policy: Policy, today: dt.date | None = None
+) -> AccountPosture:
     from django.utils import timezone
 
     return account_posture(facts_for(account), policy, today or timezone.localdate())
