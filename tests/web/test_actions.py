@@ -485,3 +485,21 @@ def test_a_lead_rejects_a_proposal_with_a_reason(world: World) -> None:
     client.post(f"/policy/versions/{world.proposal.pk}/reject/", {"reason": "too strict"})
     world.proposal.refresh_from_db()
     assert world.proposal.state == "rejected"
+
+
+def test_a_temporary_grant_ends_on_its_day(world: World) -> None:
+    nora_person = world.cast.person(world.cast.nora)
+    client = signed_in(world.cast.lola, reauthenticated=True)
+    response = client.post(
+        f"/people/{nora_person.pk}/grant/",
+        {"role": "auditor", "reason": "records request", "expires": "2000-01-01"},
+    )
+    assert response.status_code == 400
+    assert b"Choose a day after today." in response.content
+    client.post(
+        f"/people/{nora_person.pk}/grant/",
+        {"role": "auditor", "reason": "records request", "expires": "2999-12-31"},
+    )
+    grant = Grant.objects.get(person=nora_person)
+    assert grant.expires_at is not None
+    assert grant.expires_at.date().isoformat() == "2999-12-31"

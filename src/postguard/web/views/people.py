@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from allauth.usersessions.models import UserSession
@@ -13,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from postguard.api.models import ApiToken
 from postguard.core.permissions import can, require
@@ -86,6 +88,20 @@ class GrantForm(forms.Form):
         max_length=1000,
         help_text="Why this person needs this access; reviewers read it every quarter.",
     )
+    expires = forms.DateField(
+        required=False,
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For temporary cover: the grant ends at the end of this day (UTC).",
+    )
+
+    def clean_expires(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("expires")
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError("Choose a day after today.")
+        return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -115,6 +131,7 @@ def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["role"],
                 account=form.cleaned_data["account"],
                 reason=form.cleaned_data["reason"],
+                expires_at=form.cleaned_data["expires"],
             )
         except services.RegistryError as exc:
             add_service_error(form, exc)
