@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -97,3 +99,22 @@ def test_full_pipeline_on_a_photo_with_everything(
     )
     rules = {f.rule for f in report.findings}
     assert {"secret.credential", "image.faces", "image.text", "media.alt_text_missing"} <= rules
+
+
+def test_postguard_vet_with_an_image(
+    real_analysers: ImageAnalysers, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from postguard.cli.main import main
+
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\norganization: Springfield\ndomains: [springfield.gov]\n")
+    post = tmp_path / "post.txt"
+    post.write_text("Our new office is open!\n")
+    note = tmp_path / "desk.jpg"
+    note.write_bytes(jpeg_of(sticky_note(["wifi password:", "Maple-Leaf-42"])))
+    argv = ["vet", str(post), "--policy", str(policy), "--image", str(note), "--format", "json"]
+    assert main(argv) == 4
+    report = json.loads(capsys.readouterr().out)
+    rules = {(f["rule"], f.get("image")) for f in report["findings"]}
+    assert ("secret.credential", 0) in rules
+    assert ("media.alt_text_missing", 0) in rules
