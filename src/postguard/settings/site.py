@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "postguard.audit",
     "postguard.registry",
     "postguard.policy",
+    "postguard.jobs",
+    "postguard.workflow",
     # The web app before allauth: its templates restyle allauth's pages (sign-in, MFA).
     "postguard.web",
     # sign-in (web helper): allauth with MFA and its session list, axes lockouts

@@ -1,0 +1,1 @@
+"""Drafts, versions, approvals, overrides and the state machine a post moves through."""
