@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from postguard.settings import env
 from postguard.settings.database import SQLITE_INIT, parse_database_url
 from postguard.settings.env import SettingError
 
@@ -60,3 +63,12 @@ def test_the_password_never_reaches_the_message() -> None:
         parse_database_url("postgres://admin:topsecret@host/db?bogus=1")
     assert "topsecret" not in str(caught.value)
     assert "admin:***@host" in str(caught.value)
+
+
+def test_database_url_may_come_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "database-url"
+    secret.write_text("postgres://app:s3cret@db.internal:5433/postguard\n", encoding="utf-8")
+    url = env.optional_string("DATABASE_URL", {"DATABASE_URL_FILE": str(secret)})
+    assert url is not None
+    database = parse_database_url(url)
+    assert (database["PASSWORD"], database["PORT"]) == ("s3cret", "5433")
