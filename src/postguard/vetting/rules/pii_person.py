@@ -14,7 +14,7 @@ from postguard.vetting.context import VettingContext
 from postguard.vetting.findings import Hit, Severity
 from postguard.vetting.names import HONORIFICS, fold
 from postguard.vetting.nlp import Analysis
-from postguard.vetting.people import words
+from postguard.vetting.people import SpanIndex, words
 from postguard.vetting.post import Post
 from postguard.vetting.rules.base import Rule
 from postguard.vetting.rules.identity_exposure import directory_index
@@ -43,6 +43,7 @@ class PersonNameRule(Rule):
                 employee_words.update(person.first_forms)
                 employee_words.update(" ".join(s) for s in person.surnames)
                 employee_words.add(fold(person.employee.name))
+        taken = SpanIndex(employee_spans)
         org = fold(ctx.policy.organization)
         # The organization's own brands and events: "Harborfest" for Harbor Point.
         org_stems = tuple(w for w in org.split() if len(w) >= 5)
@@ -54,7 +55,7 @@ class PersonNameRule(Rule):
             folded = fold(name)
             if start > 0 and text[start - 1] in "@#":
                 continue
-            if any(start < e and s < end for s, e in employee_spans):
+            if taken.overlaps(start, end):
                 continue
             if folded in employee_words or (folded and folded in org):
                 continue
