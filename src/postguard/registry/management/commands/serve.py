@@ -61,5 +61,11 @@ class Command(ActorCommand):
         if is_demo_installed():
             for line in sign_in_lines():
                 self.stdout.write(line)
+        if settings.JOBS_BACKEND == "embedded":
+            # The embedded default: background jobs (vetting, publishing) run beside the server.
+            from postguard.jobs.embedded import start_thread
+
+            start_thread()
+            self.stdout.write("Background jobs: embedded worker running in this process")
         self.stdout.flush()
         serve(application, host=host, port=port, threads=options["threads"], ident="Postguard")
