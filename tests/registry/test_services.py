@@ -231,3 +231,19 @@ def test_update_person(cast: Cast) -> None:
     assert str(cast.eddie) == "Edward Evans"
     with pytest.raises(PermissionDenied):
         update_person(cast.eddie, Cast.person(cast.eddie), team="x")
+
+
+def test_offboarding_tells_the_other_apps(cast: Cast) -> None:
+    from postguard.registry.services import person_offboarded
+
+    heard: list[tuple[str, str]] = []
+
+    def receiver(sender: object, person: Person, actor: object, reason: str, **_: object) -> None:
+        heard.append((person.user.email, reason))
+
+    person_offboarded.connect(receiver)
+    try:
+        offboard(cast.lola, Cast.person(cast.connie), reason="internship over")
+    finally:
+        person_offboarded.disconnect(receiver)
+    assert heard == [("connie@example.gov", "internship over")]
