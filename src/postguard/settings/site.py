@@ -206,7 +206,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 # embedded: a worker thread inside `postguard serve`; celery: separate workers over a broker.
 JOBS_BACKEND = env.choice("POSTGUARD_JOBS_BACKEND", "embedded", ("embedded", "celery"))
 BROKER_URL = env.url(
-    "POSTGUARD_BROKER_URL", None, ("redis", "rediss", "amqp", "amqps", "sqla+postgresql")
+    "POSTGUARD_BROKER_URL", None, ("redis", "rediss", "amqp", "amqps")
 )
 if JOBS_BACKEND == "celery" and BROKER_URL is None:
     raise SettingError(
