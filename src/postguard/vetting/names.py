@@ -146,6 +146,16 @@ NOT_NAMES = frozenset(
         "viernes", "sábado", "domingo", "dios", "feliz", "santa", "san", "team", "equipo",
         "virginia", "georgia", "carolina", "florida", "washington", "dakota", "indiana",
         "montana", "nevada", "alabama", "arizona", "tennessee", "kentucky", "maryland",
+        "france", "germany", "austria", "spain", "italy", "portugal", "ireland", "england",
+        "scotland", "wales", "cyprus", "greece", "denmark", "sweden", "norway", "finland",
+        "iceland", "poland", "hungary", "czechia", "slovakia", "slovenia", "croatia", "serbia",
+        "estonia", "latvia", "lithuania", "belgium", "netherlands", "switzerland", "luxembourg",
+        "russia", "ukraine", "turkey", "israel", "egypt", "morocco", "tunisia", "nigeria",
+        "kenya", "india", "china", "japan", "korea", "brazil", "argentina", "chile", "peru",
+        "colombia", "mexico", "canada", "australia", "zealand", "uruguay", "paraguay",
+        "bolivia", "ecuador", "venezuela", "cuba", "jamaica", "german", "french", "spanish",
+        "italian", "english", "irish", "greek", "danish", "swedish", "finnish", "polish",
+        "american", "canadian", "mexican", "brazilian", "chinese", "japanese", "korean",
     }
 )  # fmt: skip
 # Words that make a capitalised sequence a street, a place or a company, not a person.
@@ -159,6 +169,8 @@ PLACE_WORDS = frozenset(
         "river", "lake", "mountain", "valley", "beach", "island", "bay", "calle", "avenida",
         "plaza", "paseo", "carrera", "colonia", "group", "orchestra", "band", "show", "channel",
         "office", "department", "dept", "division", "day", "festival", "fest", "fi", "wifi",
+        "mill", "flat", "flats", "cove", "coves", "lines", "investments", "box",
+        "fpo", "apo", "dpo", "psc", "crossing", "gardens", "heights", "ridge", "mews",
     }
 )  # fmt: skip
 # Honorifics written with a period that does not end a sentence ("Dr. Okafor").
@@ -170,7 +182,34 @@ ABBREVIATED_HONORIFICS = frozenset(
 )  # fmt: skip
 # Words before a name that make it a place: "Lake Nelson", "Fort Lee", "San José".
 PLACE_BEFORE = frozenset(
-    {"lake", "mount", "mt", "fort", "ft", "port", "camp", "cape", "saint", "san", "santa", "st"}
+    {
+        "lake",
+        "mount",
+        "mt",
+        "fort",
+        "ft",
+        "port",
+        "camp",
+        "cape",
+        "saint",
+        "san",
+        "santa",
+        "st",
+        "rua",
+        "via",
+        "calle",
+        "avenida",
+        "rue",
+        "ul",
+        "av",
+        "corso",
+        "viale",
+        "praca",
+        "plaza",
+        "avenue",
+        "street",
+        "road",
+    }
 )
 # Last words that make a capitalised sequence a place, a day or an office, never a person.
 NEVER_LAST = frozenset(

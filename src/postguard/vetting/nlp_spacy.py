@@ -128,6 +128,7 @@ class SpacyNameFinder:
                 continue
             for part in _sentence_parts(text, ent_start, ent_end):
                 start, end = _trim(text, *part)
+                start = _skip_function_words(text, start, end)
                 if end <= start or masked.overlaps(start, end) or _inside_token(text, start, end):
                     continue
                 if not self._plausible_person(text, start, end, spanish=spanish):
@@ -179,6 +180,8 @@ class SpacyNameFinder:
             or any(f in NOT_NAMES for f in folded)
         ):
             return False  # "Graves Mill Road", "Sheriff's Office", "Martin Luther King Jr. Day"
+        if any(_STREET_SUFFIX.search(f) for f in folded) or _house_number_after(text, end):
+            return False  # "Passauer Strasse 33", "Spinatsch 94 Apt. 615": an address
         before = text[max(0, start - 12) : start].split()
         if folded[0] in PLACE_BEFORE or (
             before and (fold(before[-1].strip(".,")) in PLACE_BEFORE or before[-1].isdigit())
@@ -319,6 +322,31 @@ def _places_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
                 continue
         out.append(entity)
     return out
+
+
+_STREET_SUFFIX = re.compile(
+    r"(?:strasse|straße|gasse|weg|vej|vegen|veien|laan|straat|katu|kuja|utca|ulica|gade|allee|"
+    r"platz|plein|vagen|gatan|street|avenue|boulevard)$"
+)
+_ADDRESS_AFTER = re.compile(
+    r"\s*\d+[a-z]?\b(?:\s*,)?\s*(?:apt|suite|ste|unit|floor|fl|street|st|ave|road|rd|"
+    r"[A-Z]{2}\s+\d{5})",
+    re.IGNORECASE,
+)
+
+
+def _house_number_after(text: str, end: int) -> bool:
+    """A house number and an address word right after: "Spinatsch 94 Apt. 615"."""
+    return bool(_ADDRESS_AFTER.match(text, end))
+
+
+def _skip_function_words(text: str, start: int, end: int) -> int:
+    """ "In Czech Republic" -> "Czech Republic": a capitalised sentence opener is no name."""
+    while True:
+        m = re.match(r"([^\W\d_]+)\s+", text[start:end])
+        if m is None or fold(m.group(1)) not in FUNCTION_WORDS:
+            return start
+        start += m.end()
 
 
 def _inside_token(text: str, start: int, end: int) -> bool:
