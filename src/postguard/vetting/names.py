@@ -133,6 +133,7 @@ _CUES_BEFORE = (
     "mother", "father", "boss", "colleague", "neighbor", "neighbour", "teacher", "grandson",
     "granddaughter", "uncle", "aunt", "cousin", "nephew", "niece", "girlfriend", "boyfriend",
     "hijo", "hija", "esposa", "esposo", "amigo", "amiga", "mamá", "papá", "vecino", "vecina",
+    "last name", "first name", "surname", "full name", "name", "nombre", "apellido",
 )  # fmt: skip
 # Capitalised words that are never names on their own in posts.
 NOT_NAMES = frozenset(
@@ -233,7 +234,12 @@ FUNCTION_WORDS = frozenset(
 )  # fmt: skip
 # Cues strong enough to make a lowercase word a name.
 _NAMING_CUES = ("my name is", "my name's", "name is", "calls me", "call me", "me llamo")
-_CUES_AFTER = ("says", "said", "told", "asked", "wrote", "tweeted", "dijo")
+_CUES_AFTER = (
+    "says", "said", "told", "asked", "wrote", "tweeted", "dijo", "shouted", "yelled", "replied",
+    "answered", "whispered", "laughed", "smiled", "cried", "lives", "lived", "began", "spent",
+    "married", "graduated", "works", "worked", "studied", "believes", "thinks", "loves",
+    "hates", "wants", "knows", "feels", "died", "retired", "joined", "vive", "trabaja",
+)  # fmt: skip
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*\.?|\d+|[^\w\s]", re.UNICODE)
 _SENTENCE_END = frozenset('.!?:;"“”()[]|…•-–—*>')
@@ -451,7 +457,9 @@ def _name_at(
     if i > 0 and (toks[i - 1].text.isdigit() or toks[i - 1].folded in PLACE_BEFORE):
         return None  # "257 Thornton St", "Lake Nelson": places
     cased = tok.is_title or (tok.is_upper and not shouting)
-    if word in HONORIFICS and tok.is_title:
+    if word in HONORIFICS and (
+        tok.is_title or (tok.text.endswith(".") and word in ABBREVIATED_HONORIFICS)
+    ):
         if tok.text.endswith(".") and word not in ABBREVIATED_HONORIFICS:
             return None  # "... Branch Manager. Twelve years": the sentence ended
         j = i + 1

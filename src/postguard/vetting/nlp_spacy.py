@@ -145,7 +145,7 @@ class SpacyNameFinder:
                 continue
             entities.append(Entity("PERSON", start, end, text[start:end]))
         if len(text) <= _LIST_LIMIT:
-            entities += _people_in_lists(text, entities)
+            entities += _people_in_lists(text, entities, self.lists)
         entities.sort(key=lambda e: (e.start, e.end, e.label))
         return Analysis(text=text, entities=tuple(_places_in_lists(text, entities)))
 
@@ -273,7 +273,7 @@ _NAME_LIST = re.compile(
 )
 
 
-def _people_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
+def _people_in_lists(text: str, entities: list[Entity], lists: NameLists) -> list[Entity]:
     """A list of single names where most are people already: the rest are people too
     ("They had 6: Hleb, Sheila, Donna and Shane")."""
     added: list[Entity] = []
@@ -288,13 +288,21 @@ def _people_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
             return {e.label for e in entities if e.start < end and start < e.end}
 
         labelled = [kinds(s, e) for s, e in items]
-        people = sum(1 for k in labelled if k == {"PERSON"})
+        people = sum(
+            1
+            for (s, e), k in zip(items, labelled, strict=True)
+            if k == {"PERSON"} or (not k and _listed_name(fold(text[s:e]), lists))
+        )
         if people < 2 or people * 2 < len(items) or any(k - {"PERSON"} for k in labelled):
             continue
         for (start, end), k in zip(items, labelled, strict=True):
             if not k:
                 added.append(Entity("PERSON", start, end, text[start:end]))
     return added
+
+
+def _listed_name(word: str, lists: NameLists) -> bool:
+    return (word in lists.first or word in lists.last) and not lists.is_common(word)
 
 
 def _places_in_lists(text: str, entities: list[Entity]) -> list[Entity]:
