@@ -199,8 +199,10 @@ def open_image(data: bytes, name: str, limits: ImageLimits = DEFAULT_LIMITS) -> 
         register_heif()
     try:
         with warnings.catch_warnings():
-            # Our own pixel limit below decides; Pillow's warning would only be noise.
+            # Our own pixel limit below decides; Pillow's warning would only be noise. Damaged
+            # EXIF warns too: the metadata reader reports it as a finding instead.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", UserWarning)
             img = Image.open(io.BytesIO(data), formats=[real])
     except Image.DecompressionBombError as exc:
         match = re.search(r"\((\d+) pixels\)", str(exc))

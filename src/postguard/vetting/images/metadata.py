@@ -131,7 +131,9 @@ def read_metadata(image: LoadedImage) -> list[Item]:
     items: list[Item] = []
     data = image.data
     try:
-        img = Image.open(_bytes_io(data), formats=[image.format])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # damaged EXIF is reported below
+            img = Image.open(_bytes_io(data), formats=[image.format])
     except Exception:  # it opened once already; be safe against a race on plugins
         return [Item("exif", "metadata that cannot be read")]
     with img:
@@ -322,8 +324,10 @@ def _trailer_label(trailing: bytes) -> str:
 
 def _iptc_from_jpeg(data: bytes) -> list[Item]:
     try:
-        with Image.open(_bytes_io(data), formats=["JPEG"]) as img:
-            info = IptcImagePlugin.getiptcinfo(img)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # damaged EXIF is reported elsewhere
+            with Image.open(_bytes_io(data), formats=["JPEG"]) as img:
+                info = IptcImagePlugin.getiptcinfo(img)
     except Exception:  # damaged IPTC: report that it is there
         return [Item("iptc", "an IPTC block that cannot be read")]
     return _iptc(info) if info else []
