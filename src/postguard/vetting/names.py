@@ -470,6 +470,7 @@ def _name_at(
             if (
                 surname not in HONORIFICS
                 and surname not in PLACE_WORDS
+                and surname not in FUNCTION_WORDS
                 and (surname in lists.last or not lists.is_common(surname))
             ):
                 return _extend(toks, j + 1, lists, lowercase=False)

@@ -194,6 +194,8 @@ class SpacyNameFinder:
             return False  # "Drop", "numbers", "Guest Wi-Fi", "Turkey Trot"
         if len(tokens) == 1 and folded[0] in lists.ambiguous_first and _opens_sentence(text, start):
             return False  # "Bill payment is due", "Grant funding", "Hope you can join"
+        if all(f in FUNCTION_WORDS for f in folded):
+            return False  # "You can also visit us"
         if any(
             t.islower() and f in FUNCTION_WORDS and f not in _PARTICLES
             for f, t in zip(folded, tokens, strict=True)
