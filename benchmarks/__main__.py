@@ -45,7 +45,7 @@ VERSIONS = (
 )
 
 
-def environment() -> str:
+def environment(command_args: list[str]) -> str:
     cpu = "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -78,7 +78,8 @@ def environment() -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
-            f"Measured {now} at commit {commit or '?'} with `{COMMAND}`.",
+            f"Measured {now} at commit {commit or '?'} (plus any uncommitted work in the tree) "
+            f"with `{' '.join([COMMAND, *command_args])}`.",
             f"Machine: {nproc} CPUs ({cpu}), Linux {platform.release()}, Python "
             f"{platform.python_version()}; load average before the run {' '.join(load)}.",
             "Versions: " + ", ".join(versions) + ".",
@@ -96,11 +97,15 @@ def replace_between(text: str, name: str, body: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = (argv if argv is not None else sys.argv[1:]) or BENCHMARKS
-    header = environment()
+    names = [
+        n if n.startswith("benchmarks.") else f"benchmarks.{n}"
+        for n in ((argv if argv is not None else sys.argv[1:]) or BENCHMARKS)
+    ]
+    partial = [n.removeprefix("benchmarks.") for n in names] if names != BENCHMARKS else []
+    header = environment(partial)
     sections: list[Section] = []
     for name in names:
-        module_name = name if name.startswith("benchmarks.") else f"benchmarks.{name}"
+        module_name = name
         short = module_name.removeprefix("benchmarks.")
         try:
             module = importlib.import_module(module_name)
@@ -117,12 +122,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
     text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
-    text = replace_between(text, "environment", header)
     floors = [floor for section in sections for floor in section.floors]
-    if list(names) == BENCHMARKS:  # a partial run leaves the summary of the last full run alone
+    full = list(names) == BENCHMARKS
+    if full:  # a partial run leaves the summary of the last full run alone
+        text = replace_between(text, "environment", header)
         text = replace_between(text, "floors", floors_table(floors))
     for section in sections:
-        text = replace_between(text, section.name, section.markdown)
+        body = section.markdown if full else f"{header}\n\n{section.markdown}"
+        text = replace_between(text, section.name, body)
     README.write_text(text, encoding="utf-8")
     print(f"\nwrote {README}")
     print(floors_table(floors))

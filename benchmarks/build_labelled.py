@@ -127,7 +127,12 @@ def read_sources(directory: Path = SOURCES, split: str = "main") -> list[RawPost
 def all_raw_posts() -> list[RawPost]:
     from benchmarks.generate import generated_posts
 
-    return read_sources() + generated_posts() + read_sources(HOLDOUT, split="holdout")
+    held_out = [
+        post
+        for directory in sorted(DATA.glob("holdout*"))
+        for post in read_sources(directory, split=directory.name)
+    ]
+    return read_sources() + generated_posts() + held_out
 
 
 def _header(rest: str, where: str) -> dict[str, object]:
@@ -183,7 +188,9 @@ def build(raw_posts: list[RawPost]) -> list[dict[str, object]]:
         counters[counter] = counters.get(counter, 0) + 1
         number = counters[counter]
         record: dict[str, object] = {
-            "id": f"{raw.org}-{number:04d}" if raw.split == "main" else f"{raw.org}-h{number:03d}",
+            "id": f"{raw.org}-{number:04d}"
+            if raw.split == "main"
+            else f"{raw.org}-{_split_tag(raw.split)}{number:03d}",
             "org": raw.org,
             "text": text,
             "platform": platform,
@@ -215,6 +222,12 @@ def _check_identifier(rule: str, text: str, where: str) -> None:
         raise MarkupError(f"{where}: gold IBAN {text!r} has a bad checksum or shape")
     if rule == "pii.government_id" and not (ssn.is_valid(compact) or itin.is_valid(compact)):
         raise MarkupError(f"{where}: gold {text!r} is not a valid SSN or ITIN")
+
+
+def _split_tag(split: str) -> str:
+    """holdout -> h (h001), holdout2 -> h2- (h2-001): ids of earlier sets never change."""
+    suffix = split.removeprefix("holdout")
+    return f"h{suffix}-" if suffix else "h"
 
 
 def main() -> int:

@@ -225,30 +225,33 @@ def run() -> Section:
             f"{len(result.false_positives)} | {fmt(result.precision)} | n/a | n/a | n/a |"
         )
     _ = _unlabelled_declared(declared)
-    holdout_posts = [p for p in posts if p.split == "holdout"]
-    holdout = score(holdout_posts, found)
-    holdout_rows = [
-        f"Held out: {len(holdout_posts)} posts written after the rules were tuned on the rest "
-        "(`benchmarks/data/holdout/`; see above for how long that lasted). Included above; "
-        "alone:",
-        "",
-        "| rule | gold | findings | precision | recall |",
-        "|---|---|---|---|---|",
-    ]
-    for rule in RULE_IDS:
-        held = holdout.get(rule)
-        if held is None:
-            continue
-        holdout_rows.append(
-            f"| {rule} | {held.units} | {held.findings} | {fmt(held.precision)} | "
-            f"{fmt(held.recall)} |"
-        )
-        summary[rule]["holdout"] = {
-            "gold": held.units,
-            "findings": held.findings,
-            "precision": held.precision,
-            "recall": held.recall,
-        }
+    holdout_rows: list[str] = []
+    for split in sorted({p.split for p in posts} - {"main"}):
+        split_posts = [p for p in posts if p.split == split]
+        held_scores = score(split_posts, found)
+        holdout_rows += [
+            f"Held out, `benchmarks/data/{split}/`: {len(split_posts)} posts written after the "
+            "rules were tuned on the rest (see above for when each was first measured). "
+            "Included above; alone:",
+            "",
+            "| rule | gold | findings | precision | recall |",
+            "|---|---|---|---|---|",
+        ]
+        for rule in RULE_IDS:
+            held = held_scores.get(rule)
+            if held is None:
+                continue
+            holdout_rows.append(
+                f"| {rule} | {held.units} | {held.findings} | {fmt(held.precision)} | "
+                f"{fmt(held.recall)} |"
+            )
+            summary[rule][split] = {
+                "gold": held.units,
+                "findings": held.findings,
+                "precision": held.precision,
+                "recall": held.recall,
+            }
+        holdout_rows.append("")
     rate = len(posts) / seconds if seconds else 0.0
     met_count = sum(1 for f in floors if f.met)
     text = "\n".join(
