@@ -13,6 +13,7 @@ from postguard.api.audit_api import router as audit_router
 from postguard.api.auth import SessionAuth, TokenAuth
 from postguard.api.models import ApiToken
 from postguard.api.policy_api import router as policy_router
+from postguard.api.posts_api import router as posts_router
 from postguard.api.registry_api import router as registry_router
 from postguard.api.tokens import revoke_token
 from postguard.api.vet_api import router as vet_router
@@ -89,3 +90,4 @@ api.add_router("/", registry_router)
 api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", vet_router)
+api.add_router("/", posts_router)

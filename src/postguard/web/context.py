@@ -12,6 +12,7 @@ from postguard.core.permissions import can
 # (label, url name, the action that opens the page)
 NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Dashboard", "web:dashboard", "registry.view"),
+    ("Posts", "web:posts", "post.view"),
     ("Posture", "web:posture", "posture.view"),
     ("Accounts", "web:accounts", "account.view"),
     ("People", "web:people", "person.view"),

@@ -17,6 +17,7 @@ from postguard.web.views import (
     me,
     people,
     policy,
+    posts,
     posture,
 )
 
@@ -54,6 +55,19 @@ web_patterns = [
     path("policy/versions/<int:pk>/", policy.version, name="policy_version"),
     path("policy/versions/<int:pk>/approve/", policy.approve, name="policy_approve"),
     path("policy/versions/<int:pk>/reject/", policy.reject, name="policy_reject"),
+    path("posts/", posts.post_list, name="posts"),
+    path("posts/new/", posts.compose, name="post_new"),
+    path("posts/preview/", posts.preview, name="post_preview"),
+    path("posts/<int:pk>/", posts.detail, name="post"),
+    path("posts/<int:pk>/edit/", posts.edit, name="post_edit"),
+    path("posts/<int:pk>/diff/", posts.diff, name="post_diff"),
+    path("posts/<int:pk>/submit/", posts.submit, name="post_submit"),
+    path("posts/<int:pk>/approve/", posts.approve, name="post_approve"),
+    path("posts/<int:pk>/changes/", posts.request_changes, name="post_changes"),
+    path("posts/<int:pk>/override/", posts.override, name="post_override"),
+    path("posts/<int:pk>/comment/", posts.comment, name="post_comment"),
+    path("posts/<int:pk>/withdraw/", posts.withdraw, name="post_withdraw"),
+    path("posts/<int:pk>/schedule/", posts.schedule, name="post_schedule"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.jsonl", audit.audit_export, name="audit_export"),
 ]

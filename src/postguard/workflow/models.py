@@ -22,7 +22,7 @@ from postguard.registry.models import PlatformAccount
 
 class State(models.TextChoices):
     DRAFT = "draft", "draft"
-    SUBMITTED = "submitted", "submitted (vetting)"
+    SUBMITTED = "submitted", "submitted"
     IN_REVIEW = "in_review", "in review"
     CHANGES_REQUESTED = "changes_requested", "changes requested"
     APPROVED = "approved", "approved"

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('author_name', models.CharField(max_length=254)),
-                ('state', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted (vetting)'), ('in_review', 'in review'), ('changes_requested', 'changes requested'), ('approved', 'approved'), ('scheduled', 'scheduled'), ('publishing', 'publishing'), ('published', 'published'), ('failed', 'failed'), ('unconfirmed', 'unconfirmed'), ('withdrawn', 'withdrawn')], default='draft', max_length=20)),
+                ('state', models.CharField(choices=[('draft', 'draft'), ('submitted', 'submitted'), ('in_review', 'in review'), ('changes_requested', 'changes requested'), ('approved', 'approved'), ('scheduled', 'scheduled'), ('publishing', 'publishing'), ('published', 'published'), ('failed', 'failed'), ('unconfirmed', 'unconfirmed'), ('withdrawn', 'withdrawn')], default='draft', max_length=20)),
                 ('not_before', models.DateTimeField(blank=True, null=True)),
                 ('not_after', models.DateTimeField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
