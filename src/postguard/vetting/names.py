@@ -452,7 +452,16 @@ def _name_at(
     if not tok.is_word or (tok.start > 0 and text[tok.start - 1] in "@#"):
         return None
     word = _possessive_free(tok.folded)
-    if word in NOT_NAMES or word in PLACE_WORDS or word in FUNCTION_WORDS:
+    if word in PLACE_WORDS or word in FUNCTION_WORDS:
+        return None
+    if word in NOT_NAMES and not (  # "Georgia Whitcomb" is a name, "Georgia" alone a state
+        lists.is_first(word)
+        and tok.is_title
+        and i + 1 < len(toks)
+        and toks[i + 1].is_title
+        and _possessive_free(toks[i + 1].folded) not in NOT_NAMES
+        and (toks[i + 1].folded in lists.last or not lists.is_common(toks[i + 1].folded))
+    ):
         return None
     if i > 0 and (toks[i - 1].text.isdigit() or toks[i - 1].folded in PLACE_BEFORE):
         return None  # "257 Thornton St", "Lake Nelson": places
@@ -542,7 +551,7 @@ def _extend(toks: list[Token], j: int, lists: NameLists, *, lowercase: bool) -> 
             j += 1
             continue
         if tok.is_title and (word in lists.last or not lists.is_common(word)):
-            if word in HONORIFICS or word in PLACE_WORDS:
+            if word in HONORIFICS or word in PLACE_WORDS or word in NOT_NAMES:
                 break
             j += 1
             if tok.text.endswith(("'s", "’s")):

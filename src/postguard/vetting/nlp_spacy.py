@@ -177,7 +177,8 @@ class SpacyNameFinder:
         if (
             (folded[-1] in PLACE_WORDS and not strong_first)
             or folded[-1] in NEVER_LAST
-            or any(f in NOT_NAMES for f in folded)
+            or (len(folded) == 1 and folded[0] in NOT_NAMES)
+            or folded[-1] in NOT_NAMES
         ):
             return False  # "Graves Mill Road", "Sheriff's Office", "Martin Luther King Jr. Day"
         if any(_STREET_SUFFIX.search(f) for f in folded) or _house_number_after(text, end):

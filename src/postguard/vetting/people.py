@@ -121,7 +121,8 @@ _SPANISH = {
     "wellness": ("bienestar",),
     "financial": ("financiero", "financiera", "financieros", "financieras"),
     "aquatic": ("acuatico", "acuaticos", "acuatica", "acuaticas"),
-    "branch": ("sucursal",),
+    "branch": ("sucursal", "sucursales"),
+    "main": ("principal",),
     "operation": ("operaciones",),
     "card": ("tarjetas", "tarjeta"),
     "consumer": ("consumo",),
@@ -576,16 +577,23 @@ class DirectoryIndex:
             # Part of another name or a place: "Grace Kelly", "Madison County", "Project Hope".
             nxt = ws[k + 1] if k + 1 < len(ws) else None
             prv = ws[k - 1] if k > 0 else None
-            if nxt is not None and nxt.capitalised and not _starts_item(nxt, items):
+            if (
+                nxt is not None
+                and nxt.capitalised
+                and not _starts_item(nxt, items)
+                and not text[word.end : nxt.start].strip(" '’s")  # "Nadia! Our ..." is fine
+            ):
                 continue
             if (
                 prv is not None
                 and prv.capitalised
+                and not text[prv.end : word.start].strip()
                 and not _ends_item(prv, items)
                 and not _everyday([prv])  # "Thanks Ahmed", "Today Maddie": sentence openers
             ):
                 continue  # "James Madison", "Lake Grace"
-            if _adjacent(text, ws, k, items, strict=everyday):
+            possessive = word.raw.endswith(("'s", "’s"))
+            if _adjacent(text, ws, k, items, strict=everyday, possessive=possessive):
                 mentions.append(
                     Mention(
                         person,
@@ -608,7 +616,13 @@ _PREPOSITIONS = frozenset({"from", "in", "at", "of", "with", "de", "del", "en", 
 
 
 def _adjacent(
-    text: str, ws: Sequence[Word], k: int, items: Iterable[Found], *, strict: bool
+    text: str,
+    ws: Sequence[Word],
+    k: int,
+    items: Iterable[Found],
+    *,
+    strict: bool,
+    possessive: bool = False,
 ) -> bool:
     """An identifier within three connecting words of token k (or a comma between them)."""
     for item in items:
@@ -623,7 +637,11 @@ def _adjacent(
         if len(between) > 3:
             continue
         if any(fold(w.raw) not in _CONNECTORS for w in between) and not (
-            not strict and item.end <= ws[k].start and _opens_next_sentence(text, item.end, ws[k])
+            not strict
+            and (
+                (item.end <= ws[k].start and _opens_next_sentence(text, item.end, ws[k]))
+                or (possessive and item.start >= ws[k].end)  # "Maddie's picks as our librarian"
+            )
         ):
             continue
         # An everyday word ("Hope", "Grant") is a name here only after a preposition
