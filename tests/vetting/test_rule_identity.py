@@ -98,7 +98,19 @@ POSITIVES = [
         "Ask our Systems Administrator anything! Ahmed answers at noon.",
         [("Ahmed", ["Systems Administrator"])],
     ),
+    (
+        "Thanks, Ahmed! Our Information Technology team says the Wi-Fi is back.",
+        [("Ahmed", ["Information Technology team"])],
+    ),
+    (
+        "Maddie's picks as our youth services librarian: three novels",
+        [("Maddie", ["youth services librarian"])],
+    ),
     # Spanish
+    (
+        "Visite a Lisa Nguyen en la sucursal Ghent para abrir su cuenta.",
+        [("Lisa Nguyen", ["sucursal Ghent"])],
+    ),
     ("Les presentamos a Lisa Nguyen, nuestra cajera.", [("Lisa Nguyen", ["cajera"])]),
     ("Juan Pérez de Contabilidad ganó el premio", [("Juan Pérez", ["Contabilidad"])]),
     (

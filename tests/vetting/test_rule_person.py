@@ -28,6 +28,8 @@ WITH_MODEL = [
     ("Welcome to our new board member Dr. Alicia Romero, a professor.", ["Alicia Romero"]),
     ("Thank you to Carlos Mendoza and Linda Park for the coats.", ["Carlos Mendoza", "Linda Park"]),
     ("Happy 102nd birthday to our longest-standing member, Harold Finch!", ["Harold Finch"]),
+    ("Congratulations to Georgia Whitcomb, winner of the blue ribbon!", ["Georgia Whitcomb"]),
+    ("Sunny skies for the fun run! Mark Saturday on your calendar.", []),
     ("my name is borna jerković but everyone calls me borna", ["borna jerković", "borna"]),
     # employees are identity.exposure's business; the organization's name is no person
     ("Jane Smith and Grant Holloway cut the ribbon.", []),
