@@ -4,6 +4,8 @@ that are also names."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from postguard.policy.schema import Policy
 from postguard.vetting.engine import Engine
@@ -206,3 +208,45 @@ def test_no_directory_means_no_findings() -> None:
     text = "Jane Smith from Accounting"
     ctx = VettingContext.from_policy(POLICY, ())
     assert list(RULE.check(Post(text), Analysis(text), ctx)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(max_size=20),
+            st.sampled_from(
+                [
+                    "Jane Smith",
+                    "Accounting",
+                    "J.",
+                    "Ms.",
+                    "Ahmed",
+                    " in ",
+                    "IT",
+                    "'s",
+                    "\n",
+                    "555-010-2000",
+                    "jane.smith@example.gov",
+                    "José",
+                    "\u200d",
+                    "\u0301",
+                    "ي",
+                    "Room 214",
+                    "@DanaAtParks",
+                    ", ",
+                    "Hope",
+                    "from",
+                    "!",
+                ]
+            ),
+        ),
+        max_size=30,
+    )
+)
+def test_any_text_never_crashes_and_spans_index_it(parts: list[str]) -> None:
+    text = "".join(parts)
+    for hit in RULE.check(Post(text), Analysis(text), context()):
+        assert 0 <= hit.start < hit.end <= len(text)
+        for item in hit.evidence["identifiers"]:
+            assert text[item["start"] : item["end"]] == item["text"]
