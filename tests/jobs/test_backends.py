@@ -178,3 +178,32 @@ def test_the_celery_sweep_picks_up_a_job_whose_message_was_lost(
     sweep.delay()
     wait_for(lambda: _state(post) == State.IN_REVIEW, what="the sweep to run the lost job")
     assert Job.objects.get(name="workflow.vet").attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_vet_each_post_exactly_once(
+    cast: Any, settings: Any, tmp_path: Path
+) -> None:
+    from postguard.audit.models import AuditEvent
+
+    settings.MEDIA_ROOT = tmp_path / "var" / "media"
+    posts = [_submit(cast) for _ in range(12)]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("POSTGUARD_")}
+    environ.update(
+        DATABASE_URL=_database_url(),
+        POSTGUARD_DATA_DIR=str(tmp_path / "var"),
+        DJANGO_SETTINGS_MODULE="postguard.settings.site",
+    )
+    command = [str(Path(sys.executable).with_name("postguard")), "worker", "--once"]
+    workers = [
+        subprocess.Popen(command, env=environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(2)
+    ]
+    outputs = [worker.communicate(timeout=300)[0].decode() for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    ran = sum(int(out.split("ran ")[1].split()[0]) for out in outputs)
+    assert ran == 12
+    assert all(_state(post) == State.IN_REVIEW for post in posts)
+    assert set(Job.objects.values_list("state", "attempts")) == {("done", 1)}
+    vetted = AuditEvent.objects.filter(action="workflow.post.vetted")
+    assert sorted(int(e.object_id) for e in vetted) == sorted(p.pk for p in posts)
