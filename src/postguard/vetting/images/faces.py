@@ -63,6 +63,8 @@ class CenterFaceDetector:
 
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3  # the model carries unused initialisers; not our concern
+        # Busy-waiting threads steal CPU from OCR running on the same two cores (see ocr.py).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         if threads:
             options.intra_op_num_threads = threads
         self._session: Any = onnxruntime.InferenceSession(

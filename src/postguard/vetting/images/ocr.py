@@ -58,6 +58,7 @@ class RapidTextReader:
             }
         )
         self._lock = threading.Lock()
+        _load_without_spinning(self._engine)
 
     def warm_up(self) -> None:
         """Load the detection and recognition models now rather than on the first photo."""
@@ -116,3 +117,35 @@ def reading_order(lines: list[TextLine]) -> list[TextLine]:
                 continue
         rows.append([line])
     return [line for row in rows for line in sorted(row, key=lambda item: item.region.x)]
+
+
+def _load_without_spinning(engine: Any) -> None:
+    """Load the detection and recognition sessions now, with onnxruntime's busy-waiting off.
+
+    onnxruntime's worker threads spin between operators by default; with two models (OCR and
+    faces) sharing two cores that spinning steals about a fifth of the CPU (measured with
+    CenterFace: 0.63 -> 0.51 CPU-seconds per photo). rapidocr 3.10 offers no option for it, so
+    its session-options factory is wrapped while the sessions are built. If rapidocr's
+    internals ever change, the models simply load lazily with the defaults.
+    """
+    try:
+        from rapidocr.inference_engine.onnxruntime.main import OrtInferSession
+    except ImportError:
+        return
+    original = OrtInferSession.__dict__.get("_init_sess_opts")
+    if not isinstance(original, staticmethod):
+        return
+
+    def options(cfg: Any) -> Any:
+        made = original.__func__(cfg)
+        made.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        return made
+
+    OrtInferSession._init_sess_opts = staticmethod(options)  # type: ignore[method-assign]  # only while our sessions load
+    try:
+        for loader in ("_load_det_model", "_load_rec_model"):
+            load = getattr(engine, loader, None)
+            if callable(load):
+                load()
+    finally:
+        OrtInferSession._init_sess_opts = original  # type: ignore[method-assign]  # restored
