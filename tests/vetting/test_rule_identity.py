@@ -108,6 +108,10 @@ POSITIVES = [
         "Maddie's picks as our youth services librarian: three novels",
         [("Maddie", ["youth services librarian"])],
     ),
+    (
+        "Ahmed, one of our Information Technology staff, fixed it",
+        [("Ahmed", ["Information Technology"])],
+    ),
     # Spanish
     (
         "Visite a Lisa Nguyen en la sucursal Ghent para abrir su cuenta.",

@@ -610,6 +610,8 @@ _CONNECTORS = frozenset(
         "from", "in", "at", "of", "with", "on", "our", "the", "your", "de", "del", "la", "el",
         "en", "a", "an", "is", "es", "nuestra", "nuestro", "who", "works", "leads", "runs",
         "manages", "trabaja", "con", "new", "county", "s", "team", "equipo", "y", "and",
+        "one", "member", "head", "lead", "senior", "own", "amazing", "awesome", "great",
+        "favorite", "favourite", "wonderful", "fantastic", "very", "nuevo", "nueva", "gran",
     }
 )  # fmt: skip
 _PREPOSITIONS = frozenset({"from", "in", "at", "of", "with", "de", "del", "en", "con", "on"})
