@@ -15,7 +15,7 @@ from postguard.audit.models import AuditEvent
 from postguard.jobs import runner
 from postguard.workflow import services
 from postguard.workflow.machine import WorkflowError
-from postguard.workflow.models import Approval, State
+from postguard.workflow.models import Approval, Post, State
 from tests.workflow.conftest import BLOCKED, CLEAN, REVIEW, Flow, req, set_policy
 
 pytestmark = pytest.mark.django_db
@@ -278,3 +278,38 @@ def test_the_policy_may_let_unenrolled_devices_approve(flow: Flow) -> None:
     services.approve(post, flow.cast.rita, request=req(flow.cast.rita, enrolled=False))
     assert post.state == State.APPROVED
     assert post.approvals.get().device == "unenrolled"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_approvers_at_once_approve_the_post_once(flow: Flow) -> None:
+    import threading
+
+    from django.db import connection
+
+    post = flow.to_review()
+    outcomes: dict[str, str] = {}
+    start = threading.Barrier(2)
+
+    def approve(name: str) -> None:
+        user = getattr(flow.cast, name)
+        start.wait()
+        try:
+            services.approve(Post.objects.get(pk=post.pk), user, request=req(user))
+            outcomes[name] = "approved"
+        except WorkflowError as exc:
+            outcomes[name] = str(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=(n,)) for n in ("rita", "lola")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes.values())[0] == "approved"
+    assert sorted(outcomes.values())[1] == (
+        f"post {post.pk} is approved; only a post in review can be approved"
+    )
+    post.refresh_from_db()
+    assert post.state == State.APPROVED
+    assert AuditEvent.objects.filter(action="workflow.post.approved").count() == 1

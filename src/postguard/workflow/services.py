@@ -519,14 +519,15 @@ def approve(post: Post, user: Any, *, request: HttpRequest | None = None) -> App
                 "role": role,
             },
         )
-    if not missing_approvals(post):
-        transition(
-            post,
-            State.APPROVED,
-            actor=user,
-            request=request,
-            details={"approvals": len(valid_approvals(post))},
-        )
+        # Still under the post's lock: two last approvals at once approve the post once.
+        if not missing_approvals(locked):
+            transition(
+                locked,
+                State.APPROVED,
+                actor=user,
+                request=request,
+                details={"approvals": len(valid_approvals(locked))},
+            )
     post.refresh_from_db()
     return created
 
@@ -571,19 +572,31 @@ def schedule(post: Post, user: Any, *, request: HttpRequest | None = None) -> Po
 
 
 def expire_if_stale(post: Post, now: dt.datetime | None = None) -> bool:
-    """An approved or scheduled post whose approvals no longer count goes back to review."""
-    post.refresh_from_db()
-    if post.state not in (State.APPROVED, State.SCHEDULED):
-        return False
-    missing = missing_approvals(post, now)
-    if not missing:
-        return False
+    """An approved or scheduled post whose approvals no longer count goes back to review.
+
+    The post row is locked before anything is audited (the audit chain lock comes second, as in
+    every other workflow transaction), and the state is checked again under the lock, so two
+    callers at once expire it once.
+    """
     with transaction.atomic():
-        _void_approvals(post, SYSTEM, "expired (too old, or the publish window passed)", None)
-        transition(
-            post, State.IN_REVIEW, actor=SYSTEM, reason="approval expired: " + "; ".join(missing)
-        )
-    return True
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        if locked.state not in (State.APPROVED, State.SCHEDULED):
+            expired = False
+        else:
+            missing = missing_approvals(locked, now)
+            expired = bool(missing)
+            if expired:
+                _void_approvals(
+                    locked, SYSTEM, "expired (too old, or the publish window passed)", None
+                )
+                transition(
+                    locked,
+                    State.IN_REVIEW,
+                    actor=SYSTEM,
+                    reason="approval expired: " + "; ".join(missing),
+                )
+    post.refresh_from_db()
+    return expired
 
 
 def expire_stale_approvals() -> int:
