@@ -483,6 +483,14 @@ def measure(*, quick: bool = False) -> Section:
         mark = "" if met is None else ("yes" if met else "**no**")
         lines.append(f"| {name} | {value} | {floor} | {mark} |")
     lines.append("")
+    if load_avg > (os.cpu_count() or 1):
+        lines.append(
+            f"The machine was shared while this ran (load average {load_avg:.1f} on "
+            f"{os.cpu_count()} cores): wall-clock times measure the contention as much as this "
+            "code. CPU time per photo does not depend on it; rerun on an idle machine to judge "
+            "the 1 s and model-load floors."
+        )
+        lines.append("")
     lines.append(
         "OCR exact reads by kind: "
         + ", ".join(f"{k} {v[0]}/{v[1]}" for k, v in by_kind.items())
