@@ -340,3 +340,27 @@ def test_image_from_a_path(ctx: VettingContext, tmp_path: object) -> None:
     report = eng.vet(Post(text="x", images=(ImageInput(path=path, alt="A desk"),)), ctx)
     assert [f.rule for f in report.findings] == ["image.metadata"]
     assert report.findings[0].message.startswith("image 1 (desk.jpg) carries metadata")
+
+
+def test_an_image_that_takes_too_long_is_unreadable_and_nothing_else(ctx: VettingContext) -> None:
+    import threading
+
+    from postguard.vetting.images.load import ImageLimits
+
+    release = threading.Event()
+
+    class SlowReader:
+        def read(self, rgb: np.typing.NDArray[np.uint8]) -> list[TextLine]:
+            release.wait(5)
+            return NOTE
+
+    analysers = ImageAnalysers(SlowReader(), FakeFaces([]), ImageLimits(time_limit=0.2))
+    eng = Engine([PasswordRule(), *image_rules()], image_analysers=analysers)
+    report = eng.vet(Post(text="x", images=(photo(),)), ctx)
+    release.set()
+    assert [(f.rule, f.message) for f in report.findings] == [
+        (
+            "image.unreadable",
+            "vetting image 1 (park.jpg) took longer than the limit of 0.2 s and was stopped",
+        )
+    ]

@@ -70,16 +70,19 @@ class ImageAnalysers:
         self, index: int, image: ImageInput, *, read_text: bool, find_faces: bool
     ) -> ImageAnalysis:
         """Never raises for a bad image: the error lands in `ImageAnalysis.error`."""
-        result = ImageAnalysis(index=index, input=image, label=label_of(index, image))
+        label = label_of(index, image)
+        # The work fills its own object: a thread abandoned at the time limit can never change
+        # what the rules are reading.
+        work = ImageAnalysis(index=index, input=image, label=label)
         try:
             with_time_limit(
                 self.limits.time_limit,
-                f"vetting {result.label}",
-                lambda: self._analyse(result, read_text=read_text, find_faces=find_faces),
+                f"vetting {label}",
+                lambda: self._analyse(work, read_text=read_text, find_faces=find_faces),
             )
         except ImageError as exc:
-            result.error = str(exc)
-        return result
+            return ImageAnalysis(index=index, input=image, label=label, error=str(exc))
+        return work
 
     def _analyse(self, result: ImageAnalysis, *, read_text: bool, find_faces: bool) -> None:
         image = result.input
