@@ -305,3 +305,42 @@ def test_every_transition_is_audited_with_actor_device_time_and_states(flow: Flo
     assert all(e.time is not None for e in events)
     approved = events.get(action="workflow.post.approved")
     assert (approved.after or {})["digest"] == services.current(post).digest
+
+
+@pytest.mark.parametrize(
+    ("name", "may"),
+    [
+        (NOBODY, False),
+        ("nora", False),
+        ("ada", False),
+        ("rita", False),  # reviewers approve; the policy names lead and security to override
+        ("eddie", False),  # the author
+        ("connie", False),
+        ("sam", True),
+        ("lola", True),
+    ],
+)
+def test_who_may_override_a_review_finding(flow: Flow, name: str, may: bool) -> None:
+    from tests.workflow.conftest import REVIEW
+
+    post = flow.to_review(text=REVIEW)
+    user = who(flow.cast, name)
+    finding: dict[str, Any] = {"rule": "link.not_allowed", "start": 14, "end": 43}
+    if may:
+        made = services.override(
+            post,
+            user,
+            reason="NOAA is the national weather service",
+            request=req(user),
+            **finding,
+        )
+        assert made.by == user
+    else:
+        with pytest.raises(PermissionDenied):
+            services.override(
+                post,
+                user,
+                reason="NOAA is the national weather service",
+                request=req(user),
+                **finding,
+            )
