@@ -42,10 +42,17 @@ NO_POLICY = {
 
 @functools.cache
 def engine() -> Engine:
-    """Built once per process: the rules compile their patterns and load their models here."""
+    """Built once per process: the rules compile their patterns and load their models here,
+    with the spaCy model POSTGUARD_NLP_MODEL names for person names (or none, which the
+    report's notices then say)."""
+    from postguard.settings.vetting import nlp_model_name
     from postguard.vetting.rules.registry import default_engine
 
-    return default_engine()
+    try:
+        from postguard.vetting.nlp_spacy import load_name_finder
+    except ImportError:  # spaCy itself missing: the engine says name detection is off
+        return default_engine()
+    return default_engine(name_finder=load_name_finder(nlp_model_name()))
 
 
 def directory() -> list[Employee]:
