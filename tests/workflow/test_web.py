@@ -166,3 +166,22 @@ def test_edit_comment_diff_and_withdraw(flow: Flow) -> None:
     eddie.post(f"/posts/{post.pk}/withdraw/", {"reason": "cancelled"})
     post.refresh_from_db()
     assert post.state == State.WITHDRAWN
+
+
+def test_an_expiry_seen_on_a_page_view_is_the_system_s_act_not_the_viewer_s(flow: Flow) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from postguard.audit.models import AuditEvent
+    from postguard.workflow import services
+    from postguard.workflow.models import Approval
+    from tests.workflow.conftest import req
+
+    post = flow.to_review()
+    services.approve(post, flow.cast.rita, request=req(flow.cast.rita))
+    Approval.objects.update(created_at=timezone.now() - dt.timedelta(hours=100))
+    page = on_device(flow.cast, flow.cast.eddie).get(f"/posts/{post.pk}/").content.decode()
+    assert 'id="post-state">in review<' in page
+    event = AuditEvent.objects.filter(action="workflow.post.in_review").order_by("-seq")[0]
+    assert (event.actor_id, event.actor_name) == ("", "system (local operator)")

@@ -175,7 +175,7 @@ def transition(
         version = locked.current_version
         record(
             f"workflow.post.{to.value}",
-            actor=None if isinstance(actor, SystemActor) else actor,
+            actor=actor,  # the system actor too: never the user whose request set it off
             actor_name=actor_name(actor) if isinstance(actor, SystemActor) else None,
             obj=locked,
             request=request,

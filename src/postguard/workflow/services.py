@@ -235,7 +235,7 @@ def _void_approvals(post: Post, actor: Any, reason: str, request: HttpRequest | 
         approval.save(update_fields=["voided_at", "void_reason"])
         record(
             "workflow.approval.void",
-            actor=None if actor is SYSTEM else actor,
+            actor=actor,
             actor_name=actor_name(actor) if actor is SYSTEM else None,
             obj=post,
             request=request,

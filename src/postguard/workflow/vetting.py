@@ -131,6 +131,7 @@ def vet_job(version_id: str) -> None:
             post = Post.objects.select_for_update().get(pk=version.post_id)
             record(
                 "workflow.post.vetted",
+                actor=SYSTEM,
                 actor_name=actor_name(SYSTEM),
                 obj=post,
                 after={
