@@ -205,9 +205,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 # --- Jobs --------------------------------------------------------------------------------------
 # embedded: a worker thread inside `postguard serve`; celery: separate workers over a broker.
 JOBS_BACKEND = env.choice("POSTGUARD_JOBS_BACKEND", "embedded", ("embedded", "celery"))
-BROKER_URL = env.url(
-    "POSTGUARD_BROKER_URL", None, ("redis", "rediss", "amqp", "amqps")
-)
+BROKER_URL = env.url("POSTGUARD_BROKER_URL", None, ("redis", "rediss", "amqp", "amqps"))
 if JOBS_BACKEND == "celery" and BROKER_URL is None:
     raise SettingError(
         "POSTGUARD_JOBS_BACKEND=celery needs POSTGUARD_BROKER_URL (or POSTGUARD_BROKER_URL_FILE), "
