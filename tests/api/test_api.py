@@ -346,8 +346,20 @@ def test_vet_answers_with_the_engines_report(world: World) -> None:
     )
     assert response.status_code == 200, response.content
     report = response.json()
-    assert report["verdict"] in {"pass", "review", "block"}
-    assert any(f["rule"].startswith(("pii.", "email.")) for f in report["findings"])
+    assert report["verdict"] == "block"
+    phone = next(f for f in report["findings"] if f["rule"] == "pii.phone")
+    assert (phone["start"], phone["end"], phone["text"]) == (13, 25, "555-867-5309")
+
+
+def test_vet_finds_names_as_the_cli_does(world: World) -> None:
+    """The API uses the same engine as `postguard vet`, name finder included."""
+    text = "Many thanks to Margaret Thornton for organizing the food drive."
+    response = signed_in(world.cast.eddie).post(
+        "/api/v1/vet", json.dumps({"text": text}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    people = [f["text"] for f in response.json()["findings"] if f["rule"] == "pii.person"]
+    assert people == ["Margaret Thornton"]
 
 
 def test_vet_names_a_bad_platform(world: World) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 from typing import Any
 
 from django.conf import settings
@@ -16,11 +15,9 @@ from ninja.errors import HttpError
 from postguard.api.errors import FieldError
 from postguard.core.permissions import require
 from postguard.policy.versions import active_policy
-from postguard.registry.models import DirectoryEntry
 from postguard.vetting.context import VettingContext
-from postguard.vetting.directory import Employee
-from postguard.vetting.engine import Engine
 from postguard.vetting.post import ImageInput, Platform, Post
+from postguard.workflow.vetting import directory, engine
 
 router = Router(tags=["vetting"])
 
@@ -40,33 +37,6 @@ class VetIn(Schema):
     images: list[ImageIn] = Field(default_factory=list)
     is_reply: bool = False
     language: str | None = None
-
-
-@functools.cache
-def engine() -> Engine:
-    """Built once per process: rules compile their patterns and load their models here."""
-    from postguard.vetting.rules.registry import default_engine
-
-    return default_engine()
-
-
-def directory() -> list[Employee]:
-    return [
-        Employee(
-            name=e.name,
-            preferred_name=e.preferred_name,
-            department=e.department,
-            title=e.title,
-            email=e.email or "",
-            phone=e.phone,
-            office=e.office,
-            team=e.team,
-            participant=e.participant,
-            consent_date=e.consent_date,
-            work_handle=e.work_handle,
-        )
-        for e in DirectoryEntry.objects.all()
-    ]
 
 
 def _post(payload: VetIn, author_email: str) -> Post:

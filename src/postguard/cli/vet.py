@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from postguard.vetting.directory import Employee
     from postguard.vetting.engine import Engine
     from postguard.vetting.findings import Finding, Report
-    from postguard.vetting.nlp import NameFinder
     from postguard.vetting.post import Platform
 
 PLATFORMS = ("bluesky", "mastodon", "x")
@@ -229,33 +228,16 @@ def _open_source(source: str) -> IO[bytes]:
 
 def _engine() -> tuple[Engine, list[str]]:
     from postguard.settings.env import SettingError
-    from postguard.settings.vetting import NLP_MODEL_OFF, nlp_model_name
-    from postguard.vetting.rules.registry import default_engine
+    from postguard.settings.vetting import nlp_model_name
+    from postguard.vetting.rules.registry import engine_for_model
 
     try:
         model = nlp_model_name()
     except SettingError as exc:
         raise UsageError(str(exc)) from None
-    finder: NameFinder | None
-    if model == NLP_MODEL_OFF:
-        from postguard.vetting.nlp import NoNameFinder
-
-        finder = NoNameFinder()
-        finder.description = "name detection is off: POSTGUARD_NLP_MODEL is 'none'"
-    else:
-        finder = _load_name_finder(model)
-    engine = default_engine(finder)
+    engine = engine_for_model(model)
     notices = [] if engine.name_finder.available else [engine.name_finder.description]
     return engine, notices
-
-
-def _load_name_finder(model: str) -> NameFinder | None:
-    try:
-        from postguard.vetting import nlp_spacy
-    except ImportError:
-        return None
-    finder: NameFinder = nlp_spacy.load_name_finder(model)
-    return finder
 
 
 def _print_notices(notices: Sequence[str]) -> None:

@@ -44,15 +44,11 @@ NO_POLICY = {
 def engine() -> Engine:
     """Built once per process: the rules compile their patterns and load their models here,
     with the spaCy model POSTGUARD_NLP_MODEL names for person names (or none, which the
-    report's notices then say)."""
+    report's notices then say). The API's /vet uses this same engine."""
     from postguard.settings.vetting import nlp_model_name
-    from postguard.vetting.rules.registry import default_engine
+    from postguard.vetting.rules.registry import engine_for_model
 
-    try:
-        from postguard.vetting.nlp_spacy import load_name_finder
-    except ImportError:  # spaCy itself missing: the engine says name detection is off
-        return default_engine()
-    return default_engine(name_finder=load_name_finder(nlp_model_name()))
+    return engine_for_model(nlp_model_name())
 
 
 def directory() -> list[Employee]:

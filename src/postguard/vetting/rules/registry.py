@@ -99,3 +99,22 @@ def default_rules() -> list[Rule]:
 def default_engine(name_finder: NameFinder | None = None) -> Engine:
     """The engine with every rule; without a name finder, name detection is off (and says so)."""
     return Engine(default_rules(), name_finder=name_finder)
+
+
+def engine_for_model(model_name: str | None) -> Engine:
+    """The default engine, finding names with the installed spaCy model `model_name`.
+
+    None means the pinned default model; "none" turns name detection off without importing
+    spaCy at all (so `postguard vet` starts fast). Every pattern rule runs either way.
+    """
+    from postguard.vetting.nlp import NoNameFinder
+
+    if model_name is not None and model_name.strip().lower() == "none":
+        finder = NoNameFinder()
+        finder.description = "name detection is off: POSTGUARD_NLP_MODEL is 'none'"
+        return default_engine(finder)
+    try:
+        from postguard.vetting.nlp_spacy import load_name_finder
+    except ImportError:  # spaCy itself is not installed: the engine's notice says names are off
+        return default_engine()
+    return default_engine(load_name_finder(model_name))
