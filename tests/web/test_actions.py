@@ -13,6 +13,7 @@ from django.test import Client
 from postguard.api.models import ApiToken
 from postguard.api.tokens import create_token
 from postguard.audit.models import AuditEvent
+from postguard.audit.verify import verify_export
 from postguard.policy.models import PolicyVersion
 from postguard.registry.models import DirectoryEntry, Grant, PlatformAccount
 from tests.cast import CAST_PASSWORD, TOTP_SECRET
@@ -301,6 +302,15 @@ def test_audit_filters_and_exports_jsonl(world: World) -> None:
     lines = [json.loads(line) for line in b"".join(stream).splitlines()]
     assert [e["action"] for e in lines] == ["policy.version.propose"]
     assert {"hash", "prev_hash", "seq"} <= set(lines[0])
+
+
+def test_the_audit_page_export_verifies_off_the_box(world: World) -> None:
+    """The page's export is `postguard audit export`'s format: each line re-hashes to its hash."""
+    export = cast(StreamingHttpResponse, signed_in(world.cast.ada).get("/audit/export.jsonl"))
+    lines = b"".join(export).decode().splitlines()
+    report = verify_export(lines)
+    assert report.count == len(lines) > 0
+    assert report.problems == []
 
 
 def test_a_bad_audit_date_is_explained(world: World) -> None:

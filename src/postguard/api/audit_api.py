@@ -9,9 +9,10 @@ from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Query, Router, Schema
 
 from postguard.api.errors import FieldError
+from postguard.audit.export import event_line
 from postguard.audit.log import record
 from postguard.core.permissions import require
-from postguard.web.views.audit import event_json, filtered_events, jsonl
+from postguard.web.views.audit import filtered_events, jsonl
 
 router = Router(tags=["audit"])
 
@@ -44,9 +45,9 @@ class EventOut(Schema):
     hash: str
 
 
-def _events(filters: AuditFilter) -> Any:
-    params = filters.dict()
-    events, errors = filtered_events({k: str(v or "") for k, v in params.items()})
+def _events(request: HttpRequest, filters: AuditFilter) -> Any:
+    params = {k: str(v or "") for k, v in filters.dict().items()}
+    events, errors = filtered_events(request.user, params, request=request)
     if errors:
         raise FieldError([(f"query.{field}", message) for field, message in errors])
     return events
@@ -57,16 +58,16 @@ def events(request: HttpRequest, filters: Query[AuditFilter]) -> list[Any]:
     require(request.user, "audit.view", request=request)
     if not 1 <= filters.limit <= 1000:
         raise FieldError([("query.limit", "use a number from 1 to 1000")])
-    rows = _events(filters)
+    rows = _events(request, filters)
     if filters.before_seq is not None:
         rows = rows.filter(seq__lt=filters.before_seq)
-    return [event_json(e) for e in rows[: filters.limit]]
+    return [event_line(e) for e in rows[: filters.limit]]
 
 
 @router.get("/export", summary="Export the matching events as JSONL (oldest first)")
 def export(request: HttpRequest, filters: Query[AuditFilter]) -> StreamingHttpResponse:
     require(request.user, "audit.export", request=request)
-    rows = _events(filters)
+    rows = _events(request, filters)
     record("audit.export", after={"filters": filters.dict(), "via": "api"})
     response = StreamingHttpResponse(jsonl(rows), content_type="application/x-ndjson")
     response["Content-Disposition"] = 'attachment; filename="postguard-audit.jsonl"'

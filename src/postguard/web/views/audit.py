@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpRespo
 from django.shortcuts import render
 from django.utils import timezone
 
+from postguard.audit.export import event_line
 from postguard.audit.log import record
 from postguard.audit.models import AuditEvent
 from postguard.core.permissions import can, require
@@ -34,11 +35,15 @@ def _day(value: str, field: str, errors: list[tuple[str, str]]) -> dt.datetime |
 
 
 def filtered_events(
+    user: Any,
     params: QueryDict | dict[str, str],
+    *,
+    request: HttpRequest | None = None,
 ) -> tuple[QuerySet[AuditEvent], list[tuple[str, str]]]:
-    """Events matching the filters (newest first), and (filter, message) for any that is wrong."""
+    """Events the user may see that match the filters (newest first), and (filter, message) for
+    any filter that is wrong."""
     errors: list[tuple[str, str]] = []
-    events = AuditEvent.objects.all()
+    events = AuditEvent.objects.restrict(user, "audit.view", request=request)
     actor = (params.get("actor") or "").strip()
     if actor:
         events = events.filter(Q(actor_name__icontains=actor) | Q(actor_id=actor))
@@ -70,7 +75,7 @@ def _query(request: HttpRequest) -> str:
 @login_required
 def audit_log(request: HttpRequest) -> HttpResponse:
     require(request.user, "audit.view", request=request)
-    events, errors = filtered_events(request.GET)
+    events, errors = filtered_events(request.user, request.GET, request=request)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -85,35 +90,16 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def event_json(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "time": event.time.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "device": event.device,
-        "ip": event.ip,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "object_repr": event.object_repr,
-        "before": event.before,
-        "after": event.after,
-        "request_id": event.request_id,
-        "prev_hash": event.prev_hash,
-        "hash": event.hash,
-    }
-
-
 def jsonl(events: QuerySet[AuditEvent]) -> Iterator[str]:
+    """The same lines as `postguard audit export`, so `audit verify --export` can check them."""
     for event in events.order_by("seq").iterator(chunk_size=500):
-        yield json.dumps(event_json(event), ensure_ascii=False, sort_keys=True) + "\n"
+        yield json.dumps(event_line(event), ensure_ascii=False, sort_keys=True) + "\n"
 
 
 @login_required
 def audit_export(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     require(request.user, "audit.export", request=request)
-    events, errors = filtered_events(request.GET)
+    events, errors = filtered_events(request.user, request.GET, request=request)
     if errors:
         return HttpResponse(
             "\n".join(f"{LABELS[f]}: {m}" for f, m in errors), status=400, content_type="text/plain"
