@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from postguard.api.models import ApiToken
@@ -86,6 +87,12 @@ WRITES: list[tuple[str, str, dict[str, Any], dict[str, int]]] = [
         "/api/v1/accounts",
         {"platform": "x", "handle": "@api", "login_email": "social@example.gov"},
         {"default": 403, "sam": 201, "lola": 201},
+    ),
+    (
+        "add person",
+        "/api/v1/people",
+        {"email": "pat.new@example.gov", "name": "Pat New", "team": "communications"},
+        {"default": 403, "lola": 201},
     ),
     (
         "grant",
@@ -377,3 +384,17 @@ def test_vet_needs_a_role(world: World) -> None:
         "/api/v1/vet", json.dumps({"text": "hi"}), content_type="application/json"
     )
     assert response.status_code == 403
+
+
+def test_adding_a_person_mails_the_invitation_and_answers_without_the_link(world: World) -> None:
+    response = client_as(world, "lola", reauthenticated=True).post(
+        "/api/v1/people",
+        json.dumps({"email": "pat.new@example.gov", "name": "Pat New"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["invited"] is True
+    assert response.json()["email"] == "pat.new@example.gov"
+    [invitation] = mail.outbox
+    assert "/auth/password/reset/key/" in invitation.body
+    assert b"/auth/password/reset/key/" not in response.content

@@ -101,3 +101,21 @@ def test_logs_never_show_the_secret_key(settings: object) -> None:
     )
     assert RedactSecrets().filter(record)
     assert record.getMessage() == f"connect failed with key {REDACTED}"
+
+
+def _mail_backend(tmp_path: Path, **env: str) -> str:
+    code = "from django.conf import settings; print(settings.EMAIL_BACKEND.rsplit('.', 2)[1])"
+    result = _postguard(tmp_path, "shell", "-c", code, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]  # after the shell's "objects imported" line
+
+
+@pytest.mark.slow
+def test_invitation_mail_never_goes_to_a_log_in_production(tmp_path: Path) -> None:
+    assert _mail_backend(tmp_path) == "console"  # development: printed for the developer
+    production = {"POSTGUARD_ENV": "production", "POSTGUARD_SECRET_KEY": GOOD_KEY}
+    assert _mail_backend(tmp_path, **production) == "dummy"
+    assert _mail_backend(tmp_path, POSTGUARD_EMAIL_HOST="mail.example.gov", **production) == "smtp"
+    bad = _postguard(tmp_path, "check", POSTGUARD_EMAIL_HOST="mail", POSTGUARD_EMAIL_PORT="0")
+    assert bad.returncode == 2
+    assert "POSTGUARD_EMAIL_PORT=0 is too small; the minimum is 1" in bad.stderr

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import pytest
 from allauth.usersessions.models import UserSession
+from django.core import mail
 from django.http import StreamingHttpResponse
 from django.test import Client
 
@@ -15,7 +16,7 @@ from postguard.api.tokens import create_token
 from postguard.audit.models import AuditEvent
 from postguard.audit.verify import verify_export
 from postguard.policy.models import PolicyVersion
-from postguard.registry.models import DirectoryEntry, Grant, PlatformAccount
+from postguard.registry.models import DirectoryEntry, Grant, Person, PlatformAccount
 from tests.cast import CAST_PASSWORD, TOTP_SECRET
 from tests.web.conftest import signed_in
 from tests.web.world import World, build_world
@@ -513,3 +514,45 @@ def test_a_temporary_grant_ends_on_its_day(world: World) -> None:
     grant = Grant.objects.get(person=nora_person)
     assert grant.expires_at is not None
     assert grant.expires_at.date().isoformat() == "2999-12-31"
+
+
+# --- adding a person ---------------------------------------------------------------------------
+
+
+def test_a_lead_adds_a_person_who_chooses_their_own_password(world: World) -> None:
+    lola = signed_in(world.cast.lola)
+    response = lola.post(
+        "/people/add/", {"email": "pat.new@example.gov", "name": "Pat New", "team": "comms"}
+    )
+    assert response.status_code == 302
+    person = Person.objects.get(user__email="pat.new@example.gov")
+    assert not person.user.has_usable_password()
+    # The link goes by mail to Pat, never into the page or the audit log.
+    [invitation] = mail.outbox
+    assert invitation.to == ["pat.new@example.gov"]
+    link = next(w for w in invitation.body.split() if "/auth/password/reset/key/" in w)
+    page = lola.get(response["Location"]).content.decode()
+    assert "We mailed pat.new@example.gov a link" in page
+    assert link not in page
+    assert not AuditEvent.objects.filter(after__icontains="/password/reset/key/").exists()
+    assert AuditEvent.objects.filter(action="registry.person.invite").count() == 1
+    # Pat follows the link once and chooses a password.
+    pat = Client()
+    form_url = pat.get(link.removeprefix("http://testserver"))["Location"]
+    chosen = "a long passphrase of Pat's own"
+    done = pat.post(form_url, {"password1": chosen, "password2": chosen})
+    assert done.status_code == 302
+    person.user.refresh_from_db()
+    assert person.user.check_password(chosen)
+    # The link works once.
+    again = Client().get(link.removeprefix("http://testserver"), follow=True)
+    assert b"invalid" in again.content.lower() or b"expired" in again.content.lower()
+
+
+def test_adding_a_person_twice_is_explained_on_the_field(world: World) -> None:
+    response = signed_in(world.cast.lola).post(
+        "/people/add/", {"email": world.cast.eddie.email, "name": "Eddie Again"}
+    )
+    assert response.status_code == 400
+    assert b"is already a team member" in response.content
+    assert mail.outbox == []

@@ -36,6 +36,7 @@ PAGES: list[tuple[str, str, dict[str, Any]]] = [
         {"default": 403, "nora": 404, "ollie": 404, "sam": 200, "lola": 200},
     ),
     ("people", "/people/", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
+    ("person add", "/people/add/", {"default": 403, "lola": 200}),
     (
         "person",
         "/people/{eddie}/",

@@ -17,6 +17,7 @@ from postguard.api.errors import FieldError
 from postguard.core.permissions import require
 from postguard.policy.versions import active_policy
 from postguard.registry import posture, services
+from postguard.registry.invitations import invite
 from postguard.registry.models import Device, DirectoryEntry, Grant, Person, PlatformAccount
 from postguard.registry.organization import current_organization
 
@@ -114,6 +115,30 @@ def people(request: HttpRequest) -> list[Person]:
     require(request.user, "person.view", request=request)
     rows = Person.objects.restrict(request.user, "person.view", request=request)
     return list(rows.select_related("user"))
+
+
+class PersonIn(Schema):
+    email: str
+    name: str
+    team: str = ""
+
+
+class PersonAddedOut(PersonOut):
+    invited: bool  # True: mailed a one-time link to choose a password
+
+
+@router.post("/people", response={201: PersonAddedOut}, summary="Add a person to the team")
+def add_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+    require_write(request)
+    require(request.user, "person.create", request=request)
+    try:
+        created = services.create_person(
+            request.user, payload.email, payload.name, team=payload.team
+        )
+    except services.RegistryError as exc:
+        raise _service_error(exc) from None
+    created.invited = invite(request, created.user)  # type: ignore[attr-defined]
+    return 201, created
 
 
 def _person(request: HttpRequest, person_id: int) -> Person:

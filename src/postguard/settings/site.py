@@ -202,6 +202,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = min(MAX_UPLOAD_BYTES, 2_500_000)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 MEDIA_ROOT = DATA_DIR / "media"
 
+# --- Outgoing mail (invitations: a new person chooses their own password) ----------------------
+EMAIL_HOST = env.optional_string("POSTGUARD_EMAIL_HOST")
+DEFAULT_FROM_EMAIL = env.string("POSTGUARD_EMAIL_FROM", "postguard@localhost")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env.integer("POSTGUARD_EMAIL_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = env.string("POSTGUARD_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = env.string("POSTGUARD_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = env.boolean("POSTGUARD_EMAIL_TLS", True)
+elif PRODUCTION:
+    # Invitation links are secrets: in production they go by mail or not at all, never to a log.
+    EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+MAIL_CONFIGURED = bool(EMAIL_HOST) or not PRODUCTION
+
 # --- Jobs --------------------------------------------------------------------------------------
 # embedded: a worker thread inside `postguard serve`; celery: separate workers over a broker.
 JOBS_BACKEND = env.choice("POSTGUARD_JOBS_BACKEND", "embedded", ("embedded", "celery"))

@@ -41,6 +41,7 @@ web_patterns = [
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
     path("accounts/<int:pk>/rotated/", accounts.account_rotated, name="account_rotated"),
     path("people/", people.people_list, name="people"),
+    path("people/add/", people.person_add, name="person_add"),
     path("people/<int:pk>/", people.person_detail, name="person"),
     path("people/<int:pk>/grant/", people.grant_add, name="grant_add"),
     path("people/<int:pk>/offboard/", people.offboard, name="offboard"),

@@ -1,4 +1,5 @@
-"""People and grants: grant with a reason, revoke, and offboard (confirmation + re-auth)."""
+"""People and grants: add a person, grant with a reason, revoke, and offboard (confirmation +
+re-auth)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from postguard.api.models import ApiToken
 from postguard.core.permissions import can, require
 from postguard.policy.schema import ORGANIZATION_WIDE_ROLES, Role
 from postguard.registry import services
+from postguard.registry.invitations import invite
 from postguard.registry.models import Grant, Person, PlatformAccount
 from postguard.web.forms import add_service_error
 from postguard.web.security import sensitive
@@ -39,7 +41,53 @@ def people_list(request: HttpRequest) -> HttpResponse:
             )
         )
     )
-    return render(request, "web/people/list.html", {"people": people})
+    can_add = can(request.user, "person.create", request=request)
+    return render(request, "web/people/list.html", {"people": people, "can_add": can_add})
+
+
+class PersonForm(forms.Form):
+    email = forms.EmailField(
+        label="Work email", help_text="Their sign-in; a role address is not a person."
+    )
+    name = forms.CharField(max_length=200, label="Full name")
+    team = forms.CharField(max_length=200, required=False, help_text="For example: communications.")
+
+
+@login_required
+def person_add(request: HttpRequest) -> HttpResponse:
+    require(request.user, "person.create", request=request)
+    form = PersonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.create_person(
+                request.user,
+                form.cleaned_data["email"],
+                form.cleaned_data["name"],
+                team=form.cleaned_data["team"],
+            )
+        except services.RegistryError as exc:
+            add_service_error(form, exc)
+        else:
+            if invite(request, person.user):
+                note = f"We mailed {person.user.email} a link to choose their password."
+            else:
+                note = (
+                    "No mail server is configured (POSTGUARD_EMAIL_HOST), so set their password "
+                    f"with: postguard changepassword {person.user.email}"
+                )
+            messages.success(request, f"Added {person}. {note} Next, grant them a role.")
+            return redirect("web:person", pk=person.pk)
+    return render(
+        request,
+        "web/form.html",
+        {
+            "form": form,
+            "heading": "Add a person to the team",
+            "submit_label": "Add",
+            "cancel_url": reverse("web:people"),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 def _person(request: HttpRequest, pk: int) -> Person:
