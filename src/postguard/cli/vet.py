@@ -11,7 +11,7 @@ import json
 import sys
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from postguard.vetting.directory import Employee
     from postguard.vetting.engine import Engine
     from postguard.vetting.findings import Finding, Report
-    from postguard.vetting.post import Platform
+    from postguard.vetting.post import Platform, Post
 
 PLATFORMS = ("bluesky", "mastodon", "x")
 EXIT_USAGE = 2
@@ -294,15 +294,15 @@ def _batch(
     worst = 0
     bad = 0
     try:
-        for number, raw in enumerate(_lines(source), start=1):
-            result = _batch_line(raw, number, name, engine, ctx, default_platforms)
-            if "error" in result:
-                bad += 1
-            else:
-                worst = max(worst, _VERDICT_RANK[result["verdict"]])
-            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        for chunk in _chunks(enumerate(_lines(source), start=1), BATCH_CHUNK):
+            for result in _vet_chunk(chunk, name, engine, ctx, default_platforms):
+                if "error" in result:
+                    bad += 1
+                else:
+                    worst = max(worst, _VERDICT_RANK[result["verdict"]])
+                sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+                progress.step()
             sys.stdout.flush()
-            progress.step()
     finally:
         progress.close()
         if source is not sys.stdin.buffer:
@@ -314,6 +314,37 @@ def _batch(
 
 
 _VERDICT_RANK = {"pass": 0, "review": 1, "block": 2}
+
+# Lines vetted together: names are found for the whole chunk in one batched model pass (about
+# twice the throughput), and results still come out in input order, a chunk at a time.
+BATCH_CHUNK = 32
+
+
+def _chunks(items: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tuple[int, bytes]]]:
+    chunk: list[tuple[int, bytes]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _vet_chunk(
+    chunk: list[tuple[int, bytes]],
+    source: str,
+    engine: Engine,
+    ctx: VettingContext,
+    default_platforms: tuple[Platform, ...],
+) -> list[dict[str, Any]]:
+    parsed = [_batch_line(raw, number, source, default_platforms) for number, raw in chunk]
+    posts = [item for item in parsed if not isinstance(item, dict)]
+    reports = iter(engine.vet_many([post for _, post in posts], ctx))
+    return [
+        item if isinstance(item, dict) else {"id": item[0], **next(reports).to_dict()}
+        for item in parsed
+    ]
 
 
 def _lines(source: IO[bytes]) -> Iterator[bytes]:
@@ -344,10 +375,9 @@ def _batch_line(
     raw: bytes,
     number: int,
     source: str,
-    engine: Engine,
-    ctx: VettingContext,
     default_platforms: tuple[Platform, ...],
-) -> dict[str, Any]:
+) -> tuple[Any, Post] | dict[str, Any]:
+    """The line's id and post, or the error line that names what is wrong with it."""
     from postguard.vetting.post import Post
 
     where = f"{source}, line {number}"
@@ -392,8 +422,7 @@ def _batch_line(
             )
     except UsageError as exc:
         return error(str(exc), post_id)
-    report = engine.vet(Post(text=text, platforms=platforms, id=None), ctx)
-    return {"id": post_id, **report.to_dict()}
+    return post_id, Post(text=text, platforms=platforms, id=None)
 
 
 def _kind(value: Any) -> str:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from postguard.vetting.context import VettingContext
 from postguard.vetting.findings import Finding, Hit, Region, Report, Severity, verdict_of
 from postguard.vetting.images.rule import ImageRule
-from postguard.vetting.nlp import NameFinder, NoNameFinder
+from postguard.vetting.nlp import Analysis, NameFinder, NoNameFinder
 from postguard.vetting.post import Post
 from postguard.vetting.rules.base import Rule
 
@@ -51,7 +51,14 @@ class Engine:
         return self.defaults[rule_id]
 
     def vet(self, post: Post, ctx: VettingContext) -> Report:
-        analysis = self.name_finder.analyse(post.text)
+        return self._vet(post, self.name_finder.analyse(post.text), ctx)
+
+    def vet_many(self, posts: Sequence[Post], ctx: VettingContext) -> list[Report]:
+        """vet() for each post in order, with names found for all of them in one batched pass."""
+        analyses = self.name_finder.analyse_many([post.text for post in posts])
+        return [self._vet(p, a, ctx) for p, a in zip(posts, analyses, strict=True)]
+
+    def _vet(self, post: Post, analysis: Analysis, ctx: VettingContext) -> Report:
         hits: list[Hit] = []
         for rule in self.rules:
             if isinstance(rule, ImageRule) or not self._enabled(rule, ctx):

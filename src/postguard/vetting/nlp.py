@@ -5,6 +5,7 @@ The engine analyses each post's text once and hands the result to every rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,6 +32,10 @@ class NameFinder(Protocol):
 
     def analyse(self, text: str) -> Analysis: ...
 
+    def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        """The same as analyse() for each text, in one batched pass where the model allows."""
+        ...
+
 
 class NoNameFinder:
     """Used when no spaCy model is installed: every pattern rule still runs."""
@@ -40,3 +45,6 @@ class NoNameFinder:
 
     def analyse(self, text: str) -> Analysis:
         return Analysis(text=text)
+
+    def analyse_many(self, texts: Sequence[str]) -> list[Analysis]:
+        return [Analysis(text=text) for text in texts]
