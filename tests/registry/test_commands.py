@@ -195,3 +195,76 @@ def test_demo_refuses_another_organizations_installation(
 ) -> None:
     assert run("demo") == 2
     assert "belongs to 'Example County'" in capsys.readouterr().err
+
+
+def test_accounts_are_added_changed_and_rotated_from_the_command_line(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lead = ("--as", "lola@example.gov")
+    assert run("account-add", "x", "@ExampleCounty", "--login-email", "pat@gmail.com", *lead) == 0
+    account = PlatformAccount.objects.get(platform="x", handle="@ExampleCounty")
+    assert account.login_email == "pat@gmail.com"
+    capsys.readouterr()
+    assert run("accounts", *lead) == 0
+    assert "pat@gmail.com is not on an organization domain" in capsys.readouterr().out
+    ref = f"x:{account.handle}"
+    assert run("account-change", ref, "--login-email", "social@example.gov", *lead) == 0
+    assert run("account-rotated", ref, "--when", "2026-11-01", *lead) == 0
+    account.refresh_from_db()
+    assert (account.login_email, str(account.last_rotation)) == ("social@example.gov", "2026-11-01")
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(account.pk)).values_list("action", flat=True)
+    )
+    assert actions == [
+        "registry.account.create",
+        "registry.account.change",
+        "registry.account.rotate",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("account-add", "myspace", "@x"), 2, "invalid choice: 'myspace'"),
+        (
+            ("account-add", "x", "@y", "--login-email", "not-mail"),
+            2,
+            "login_email: 'not-mail' is not an email address",
+        ),
+        (("account-change", "bluesky:examplecounty.bsky.social"), 2, "nothing to change"),
+        (("account-rotated", "bluesky:nobody"), 2, "no such platform account"),
+        (
+            ("account-rotated", "bluesky:examplecounty.bsky.social", "--when", "2999-01-01"),
+            2,
+            "a rotation date cannot be in the future",
+        ),
+        (
+            ("account-add", "x", "@z", "--as", "eddie@example.gov"),
+            3,
+            "may not account.create",
+        ),
+        (("device-revoke", "999999", "--reason", "lost"), 2, "no device you may see"),
+    ],
+)
+def test_account_and_device_commands_explain_bad_input(
+    cast: Cast, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], code: int, message: str
+) -> None:
+    assert run(*args) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_devices_are_listed_and_revoked_from_the_command_line(
+    cast: Cast, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from postguard.registry.services import enroll_device
+
+    device, _token = enroll_device(cast.lola, "Comms laptop 9")
+    assert run("devices", "--as", "sam@example.gov") == 0
+    assert f"[{device.pk}] Comms laptop 9: enrolled" in capsys.readouterr().out
+    assert run("device-revoke", str(device.pk), "--reason", "lost", "--as", "sam@example.gov") == 0
+    device.refresh_from_db()
+    assert device.revoked_at is not None
+    assert device.revoke_reason == "lost"
+    assert run("devices", "--as", "eddie@example.gov") == 3
