@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform as platform_module
 import resource
 import statistics
 import subprocess
@@ -610,18 +609,6 @@ def _model_version() -> str:
         return version(MODEL.replace("_", "-"))
     except PackageNotFoundError:
         return "(not installed)"
-
-
-def machine() -> dict[str, str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "python": platform_module.python_version()}
 
 
 def main() -> int:
