@@ -160,8 +160,7 @@ def account_add(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
     account = _visible(request, pk)
-    if not can(request.user, "account.change", account, request=request):
-        raise PermissionDenied("account.change")
+    require(request.user, "account.change", account, request=request)
     # The form validates against a copy: the service needs the unchanged row for the audit's
     # before-snapshot (a ModelForm writes cleaned values into its instance).
     form = AccountForm(request.POST or None, instance=PlatformAccount.objects.get(pk=account.pk))
@@ -193,8 +192,7 @@ class RotationForm(forms.Form):
 def account_rotated(request: HttpRequest, pk: int) -> HttpResponse:
     """Record that the credentials were rotated: sets the date and clears the rotation flag."""
     account = _visible(request, pk)
-    if not can(request.user, "account.rotate", account, request=request):
-        raise PermissionDenied("account.rotate")
+    require(request.user, "account.rotate", account, request=request)
     form = RotationForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give the rotation date as YYYY-MM-DD.")

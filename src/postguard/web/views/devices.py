@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -87,8 +86,7 @@ def device_enroll(request: HttpRequest) -> HttpResponse:
 def device_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     devices = Device.objects.restrict(request.user, "device.view", request=request)
     device = get_object_or_404(devices, pk=pk)
-    if not can(request.user, "device.revoke", device, request=request):
-        raise PermissionDenied("device.revoke")
+    require(request.user, "device.revoke", device, request=request)
     try:
         services.revoke_device(request.user, device, reason="revoked in the web app")
     except services.RegistryError as exc:

@@ -10,7 +10,6 @@ from allauth.usersessions.models import UserSession
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -168,8 +167,7 @@ class GrantForm(forms.Form):
 @sensitive
 def grant_add(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    if not can(request.user, "grant.create", person, request=request):
-        raise PermissionDenied("grant.create")
+    require(request.user, "grant.create", person, request=request)
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -212,8 +210,7 @@ class ReasonForm(forms.Form):
 def grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     grants = Grant.objects.restrict(request.user, "grant.view", request=request)
     grant = get_object_or_404(grants.select_related("person__user", "account"), pk=pk)
-    if not can(request.user, "grant.revoke", grant, request=request):
-        raise PermissionDenied("grant.revoke")
+    require(request.user, "grant.revoke", grant, request=request)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -246,8 +243,7 @@ class OffboardForm(ReasonForm):
 @sensitive
 def offboard(request: HttpRequest, pk: int) -> HttpResponse:
     person = _person(request, pk)
-    if not can(request.user, "person.offboard", person, request=request):
-        raise PermissionDenied("person.offboard")
+    require(request.user, "person.offboard", person, request=request)
     form = OffboardForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

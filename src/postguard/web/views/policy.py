@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -155,8 +154,7 @@ class ApproveForm(forms.Form):
 def approve(request: HttpRequest, pk: int) -> HttpResponse:
     rows = PolicyVersion.objects.restrict(request.user, "policy.view", request=request)
     found = get_object_or_404(rows, pk=pk)
-    if not can(request.user, "policy.approve", found, request=request):
-        raise PermissionDenied("policy.approve")
+    require(request.user, "policy.approve", found, request=request)
     form = ApproveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
