@@ -98,6 +98,16 @@ ACTIONS: Final[dict[str, Action]] = {
     "post.schedule": _a(LEAD, EDITOR, device="publish"),
     "post.publish": _a(LEAD, EDITOR, device="publish"),
     "publishing.pause": _a(LEAD, SECURITY, SYSTEM),
+    "publishing.resume": _a(LEAD, SECURITY, SYSTEM),
+    # connected accounts: storing a platform credential, re-encrypting them all with a new key
+    "account.connect": _a(LEAD, SECURITY, SYSTEM, device="publish"),
+    "credentials.rotate": _a(LEAD, SECURITY, SYSTEM),
+    # what was published: the archive (scoped to the accounts a role covers) and its export
+    "archive.view": _a(*_EVERYONE, SYSTEM),
+    "archive.export": _a(LEAD, SECURITY, AUDITOR, EDITOR, SYSTEM),
+    # the integrity watch: alerts about edits, deletions and posts Postguard did not make
+    "integrity.view": _a(LEAD, SECURITY, AUDITOR, EDITOR, SYSTEM),
+    "integrity.acknowledge": _a(LEAD, SECURITY, SYSTEM),
     "inbox.view": _a(LEAD, SECURITY, EDITOR, REVIEWER),
     "incident.declare": _a(LEAD, SECURITY),
     "review.run": _a(LEAD, SECURITY),

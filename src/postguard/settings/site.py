@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "postguard.policy",
     "postguard.jobs",
     "postguard.workflow",
+    "postguard.publishing",
     # The web app before allauth: its templates restyle allauth's pages (sign-in, MFA).
     "postguard.web",
     # sign-in (web helper): allauth with MFA and its session list, axes lockouts
@@ -227,6 +228,13 @@ if JOBS_BACKEND == "celery" and BROKER_URL is None:
         "POSTGUARD_JOBS_BACKEND=celery needs POSTGUARD_BROKER_URL (or POSTGUARD_BROKER_URL_FILE), "
         "e.g. redis://127.0.0.1:6379/0 or amqp://user:password@host:5672//"
     )
+
+# --- Platform connectors ----------------------------------------------------------------------
+# Platform servers on the organization's own network (or this machine) must be allowed by name:
+# by default connectors reach public addresses only.
+PLATFORM_ALLOW_LOOPBACK = env.boolean("POSTGUARD_PLATFORM_ALLOW_LOOPBACK", False)
+PLATFORM_ALLOW_PRIVATE = env.boolean("POSTGUARD_PLATFORM_ALLOW_PRIVATE", False)
+PLATFORM_TIMEOUT_SECONDS = env.integer("POSTGUARD_PLATFORM_TIMEOUT", 20, minimum=1, maximum=300)
 
 # --- Production hardening ----------------------------------------------------------------------
 SECURE_HSTS_SECONDS = env.integer(

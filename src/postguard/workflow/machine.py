@@ -43,6 +43,8 @@ TRANSITIONS: Final[dict[tuple[State, State], str]] = {
     (State.PUBLISHING, State.UNCONFIRMED): SYSTEM,
     (State.UNCONFIRMED, State.PUBLISHED): SYSTEM,  # reconciliation found it on the platform
     (State.UNCONFIRMED, State.FAILED): SYSTEM,
+    # Reconciliation found nothing: publish again with the same idempotency key.
+    (State.UNCONFIRMED, State.PUBLISHING): SYSTEM,
     # An edit sends the post back to draft from anywhere before publishing.
     (State.SUBMITTED, State.DRAFT): "post.draft",
     (State.IN_REVIEW, State.DRAFT): "post.draft",

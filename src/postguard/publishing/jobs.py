@@ -1,0 +1,4 @@
+"""Imports every module that registers a job handler or a periodic check, so that the worker
+(embedded or Celery) knows them all. A module that gains a handler adds its import here."""
+
+from __future__ import annotations
