@@ -9,10 +9,14 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.servers import MastodonMock, PdsServer
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -98,3 +102,44 @@ def cast(db: None) -> Any:
     from tests.cast import build_cast
 
     return build_cast()
+
+
+# --- Real platform servers: one of each per test session, for every test directory ---------
+
+_STARTUP: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def pds() -> Iterator[PdsServer]:
+    missing = PdsServer.missing()
+    if missing is not None:
+        pytest.fail(missing, pytrace=False)
+    data_dirs = set(Path(tempfile.gettempdir()).glob("postguard-pds-*"))
+    server = PdsServer().start()
+    _STARTUP["Bluesky PDS"] = server.startup_seconds
+    try:
+        yield server
+    finally:
+        code = server.stop()
+    # start.mjs stops both servers and removes its data directory on SIGTERM, then exits 0.
+    if code != 0:
+        pytest.fail(f"the PDS did not stop cleanly on SIGTERM (exit code {code})", pytrace=False)
+    left = set(Path(tempfile.gettempdir()).glob("postguard-pds-*")) - data_dirs
+    if left:
+        pytest.fail(f"the PDS left its data directory behind: {sorted(left)}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def mastodon_mock() -> Iterator[MastodonMock]:
+    server = MastodonMock().start()
+    _STARTUP["mastodon-mock"] = server.startup_seconds
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _STARTUP:
+        started = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in _STARTUP.items())
+        terminalreporter.write_line(f"platform servers ready in: {started}")

@@ -1,14 +1,12 @@
-"""Fixtures for the connector tests: one PDS and one Mastodon mock per session, fresh accounts
-per test, and an HTTP client that may reach loopback (and nothing else private).
+"""Fixtures for the connector tests: fresh accounts per test on the session's PDS and Mastodon
+mock (tests/conftest.py), and an HTTP client that may reach loopback (and nothing else private).
 
 mastodon-mock stands in for Mastodon because no real Mastodon server installs here.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,44 +15,6 @@ from postguard.connectors.credentials import Secret
 from postguard.connectors.http import AddressPolicy, HttpClient, Timeouts
 from postguard.connectors.mastodon import MastodonConnector
 from tests.servers import BlueskyAccount, MastodonAccount, MastodonMock, PdsServer
-
-_STARTUP: dict[str, float] = {}
-
-
-@pytest.fixture(scope="session")
-def pds() -> Iterator[PdsServer]:
-    missing = PdsServer.missing()
-    if missing is not None:
-        pytest.fail(missing, pytrace=False)
-    data_dirs = set(Path(tempfile.gettempdir()).glob("postguard-pds-*"))
-    server = PdsServer().start()
-    _STARTUP["Bluesky PDS"] = server.startup_seconds
-    try:
-        yield server
-    finally:
-        code = server.stop()
-    # start.mjs stops both servers and removes its data directory on SIGTERM, then exits 0.
-    if code != 0:
-        pytest.fail(f"the PDS did not stop cleanly on SIGTERM (exit code {code})", pytrace=False)
-    left = set(Path(tempfile.gettempdir()).glob("postguard-pds-*")) - data_dirs
-    if left:
-        pytest.fail(f"the PDS left its data directory behind: {sorted(left)}", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def mastodon_mock() -> Iterator[MastodonMock]:
-    server = MastodonMock().start()
-    _STARTUP["mastodon-mock"] = server.startup_seconds
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _STARTUP:
-        started = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in _STARTUP.items())
-        terminalreporter.write_line(f"platform servers ready in: {started}")
 
 
 @pytest.fixture
