@@ -89,6 +89,8 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict[str, Any
             "OPTIONS": options,
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
+            # The process id keeps parallel test runs on one server apart (as for SQLite).
+            "TEST": {"NAME": f"test_{database}_{os.getpid()}"},
         }
     raise SettingError(f"{name}={shown!r} uses an unsupported scheme {scheme!r}; {_ACCEPTED}")
 
