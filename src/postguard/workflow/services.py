@@ -566,9 +566,16 @@ def request_changes(
 
 
 def schedule(post: Post, user: Any, *, request: HttpRequest | None = None) -> Post:
+    """approved → scheduled, and the publish job is queued for the window's start (or now) in
+    the same transaction: the job exists exactly when the post is scheduled."""
+    from postguard.publishing.publisher import enqueue_publish
+
     if expire_if_stale(post):
         raise WorkflowError(f"post {post.pk}'s approval has expired; it is back in review")
-    return transition(post, State.SCHEDULED, actor=user, request=request)
+    with transaction.atomic():
+        transition(post, State.SCHEDULED, actor=user, request=request)
+        enqueue_publish(post)
+    return post
 
 
 def expire_if_stale(post: Post, now: dt.datetime | None = None) -> bool:
