@@ -11,6 +11,7 @@ from ninja import NinjaAPI, Router, Schema
 from postguard.api import errors
 from postguard.api.audit_api import router as audit_router
 from postguard.api.auth import SessionAuth, TokenAuth
+from postguard.api.connections_api import router as connections_router
 from postguard.api.models import ApiToken
 from postguard.api.policy_api import router as policy_router
 from postguard.api.posts_api import router as posts_router
@@ -91,3 +92,4 @@ api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", vet_router)
 api.add_router("/", posts_router)
+api.add_router("/", connections_router)

@@ -176,3 +176,28 @@ def rotate_credentials(actor: Any) -> int:
             after={"re_encrypted": changed, "key_id": key.current.key_id},
         )
     return changed
+
+
+def disconnect(account: PlatformAccount, *, actor: Any, request: HttpRequest | None = None) -> bool:
+    """Forget the stored credential (Postguard can no longer post there); False if none was."""
+    require(actor, "account.connect", account, request=request)
+    with transaction.atomic():
+        existing = Connection.objects.select_for_update().filter(account=account).first()
+        if existing is None:
+            return False
+        before = {
+            "service_url": existing.service_url,
+            "login": existing.login,
+            "remote_id": existing.remote_id,
+            "remote_handle": existing.remote_handle,
+        }
+        existing.delete()
+        record(
+            "publishing.account.disconnect",
+            actor=actor,
+            obj=account,
+            request=request,
+            before=before,
+            after={"connected": False},
+        )
+    return True

@@ -10,6 +10,7 @@ from postguard.api.api import api
 from postguard.web.views import (
     accounts,
     audit,
+    connections,
     devices,
     directory,
     errors,
@@ -40,6 +41,16 @@ web_patterns = [
     path("accounts/<int:pk>/", accounts.account_detail, name="account"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account_edit"),
     path("accounts/<int:pk>/rotated/", accounts.account_rotated, name="account_rotated"),
+    path(
+        "accounts/<int:pk>/connection/",
+        connections.connection_page,
+        name="account_connection",
+    ),
+    path(
+        "accounts/<int:pk>/connection/disconnect/",
+        connections.disconnect_account,
+        name="account_disconnect",
+    ),
     path("people/", people.people_list, name="people"),
     path("people/add/", people.person_add, name="person_add"),
     path("people/<int:pk>/", people.person_detail, name="person"),
