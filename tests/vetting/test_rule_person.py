@@ -41,6 +41,18 @@ WITH_MODEL = [
     ("Guest Wi-Fi password is posted in the lobby. RSVP by Friday.", []),
     ("Call the Sheriff's Office at 911.", []),
     ("¿Problemas con su tarjeta? Déjenos su número de socio en los comentarios.", []),
+    # pasted signatures and forms: quoted lines and "???" fields are cut apart
+    (">Ella H. Snider >Otc Markets >228 Ringvej 144", ["Ella H. Snider"]),
+    ("Freja Clausen ??? Opencounter ??? 83854 Strickstrasse 61", ["Freja Clausen"]),
+    # surnames joined the way firms are named are a firm; first names in a list are people
+    ("The Davis, Reynolds and Williamson Orchestra was founded in 1977.", []),
+    ("Thanks to the team at Owens, Duran and Oneal for the donation.", []),
+    ("I work for Ellis-Ingram now.", []),
+    ("Congratulations to Ana Ruiz-Soto on her retirement.", ["Ana Ruiz-Soto"]),
+    (
+        "They had 6: Hleb, Sheila, Donna, Sherry, Donald and Shane.",
+        ["Hleb", "Sheila", "Donna", "Sherry", "Donald", "Shane"],
+    ),
 ]
 
 

@@ -219,6 +219,10 @@ NEVER_LAST = frozenset(
         "street",
         "avenue", "st", "rd", "ave", "blvd", "branch", "center", "centre", "hall", "school",
         "library", "station", "county", "city", "bridge", "foundation", "inc", "llc",
+        # companies: "Otc Markets", "Roadify Transit", "Galorath Incorporated"
+        "markets", "transit", "partners", "technologies", "incorporated", "corporation", "corp",
+        "holdings", "systems", "solutions", "software", "labs", "ventures", "associates",
+        "consulting", "analytics", "industries", "enterprises", "company", "group", "bank",
     }
 )  # fmt: skip
 # Function words that the name lists also hold as rare names ("Del", "Su", "Will").

@@ -147,6 +147,11 @@ class SpacyNameFinder:
             entities.append(Entity("PERSON", start, end, text[start:end]))
         if len(text) <= _LIST_LIMIT:
             entities += _people_in_lists(text, entities, self.lists)
+            firms = _firm_names(text, self.lists)
+            if firms:
+                entities = [
+                    e for e in entities if e.label != "PERSON" or not firms.overlaps(e.start, e.end)
+                ]
         entities.sort(key=lambda e: (e.start, e.end, e.label))
         return Analysis(text=text, entities=tuple(_places_in_lists(text, entities)))
 
@@ -271,11 +276,17 @@ def looks_spanish(text: str) -> bool:
     return spanish > english and spanish >= 2
 
 
+# Where a sentence, a line or a field ends: ". ", a line break, and the separators of pasted
+# signatures and forms (">Ella H. Snider >Otc Markets", "Freja Clausen ??? Opencounter", two
+# or more spaces between fields).
+_PART_BREAK = re.compile(r"\?{2,}\s*|[.!?]\s+|\n|\s*[>|•]\s*|\s{2,}")
+
+
 def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Cut an entity where a sentence or line ends inside it ("Madison. No" -> "Madison")."""
     parts: list[tuple[int, int]] = []
     cursor = start
-    for m in re.finditer(r"[.!?]\s+|\n", text[start:end]):
+    for m in _PART_BREAK.finditer(text[start:end]):
         piece_end = start + m.start()
         if text[start + m.start()] == "." and re.search(
             r"\b[A-Z]$|\b(?:Mr|Mrs|Ms|Dr|Jr|Sr)$", text[cursor:piece_end]
@@ -322,6 +333,41 @@ def _people_in_lists(text: str, entities: list[Entity], lists: NameLists) -> lis
             if not k:
                 added.append(Entity("PERSON", start, end, text[start:end]))
     return added
+
+
+_FIRM_TRIPLE = re.compile(
+    r"(?<![\w'’-])([^\W\d_][\w'’]+), ([^\W\d_][\w'’]+),? (?:and|&) ([^\W\d_][\w'’]+)(?![\w'’-])"
+)
+_FIRM_PAIR = re.compile(r"(?<![\w'’-])([A-Z][a-z]+)-([A-Z][a-z]+)(?![\w'’-])")
+
+
+def _firm_names(text: str, lists: NameLists) -> SpanIndex | None:
+    """Surnames alone joined the way firms are named: "Davis, Reynolds and Williamson" (a law
+    firm, an agency, an orchestra), "Ellis-Ingram". People listed by surname alone follow a
+    colon ("our 3 founders: Morrison, Rogers and Torres"), so those are left alone; a
+    hyphenated surname pair after a first name is a person's ("Ana Ruiz-Soto")."""
+    spans: list[tuple[int, int]] = []
+    lowercase_text = not any(ch.isupper() for ch in text)
+    for m in _FIRM_TRIPLE.finditer(text):
+        parts = m.groups()
+        if not all(p[0].isupper() or lowercase_text for p in parts):
+            continue
+        if not all(_possessive_free(fold(p)) in lists.last for p in parts):
+            continue
+        before = text[: m.start()].rstrip()
+        if before.endswith((":", ",")):
+            continue  # a list of people, or the end of a longer list ("..., Donald and Kristen")
+        if sum(fold(p) in lists.frequent_first for p in parts) >= 2:
+            continue  # first names: "Sherry, Donald and Shane"
+        spans.append(m.span())
+    for m in _FIRM_PAIR.finditer(text):
+        if not all(fold(p) in lists.last for p in m.groups()):
+            continue
+        previous = text[: m.start()].split()[-1:]
+        if previous and previous[0][:1].isupper() and fold(previous[0]) in lists.first:
+            continue
+        spans.append(m.span())
+    return SpanIndex(spans) if spans else None
 
 
 def _listed_name(word: str, lists: NameLists) -> bool:
@@ -381,11 +427,17 @@ def _skip_function_words(text: str, start: int, end: int) -> int:
 
 
 def _inside_token(text: str, start: int, end: int) -> bool:
-    """Part of a longer token: "Maple$1780x", "GB29NWBK6016"."""
+    """Part of a longer token: "Maple$1780x", "GB29NWBK6016". A ">" or "|" before a name is
+    a quoted or pasted line (">Ella H. Snider"), not glue."""
     glue = "$_/\\@#%&*=+~^|<>"
     before = text[start - 1] if start > 0 else " "
     after = text[end] if end < len(text) else " "
-    return before.isalnum() or before in glue or after.isalnum() or after in glue
+    return (
+        before.isalnum()
+        or (before in glue and before not in ">|")
+        or after.isalnum()
+        or after in glue
+    )
 
 
 def _opens_sentence(text: str, start: int) -> bool:
