@@ -13,7 +13,6 @@ from django.utils import timezone
 from postguard.audit.models import AuditEvent
 from postguard.connectors.base import new_idempotency_key
 from postguard.core.actors import SYSTEM
-from postguard.jobs import runner
 from postguard.jobs.models import Job
 from postguard.publishing.models import Delivery, Pause, active_pause
 from postguard.publishing.pause import PAST_WINDOW, PauseError, pause, resume
@@ -48,17 +47,6 @@ def scheduled(cast: Any, accounts: list[Any], *, window_hours: float | None = 6)
     Post.objects.filter(pk=post.pk).update(state=State.SCHEDULED)
     post.refresh_from_db()
     return post
-
-
-@pytest.fixture(autouse=True)
-def _publish_job_known() -> None:
-    # Until the publisher registers "publishing.publish", resuming would have no job to queue.
-    if "publishing.publish" not in runner.registered():
-        runner.handler("publishing.publish")(_placeholder_publish)
-
-
-def _placeholder_publish(object_id: str) -> None:
-    """Stands in for the publisher's job in these tests: they check that it is queued."""
 
 
 def publish_jobs() -> set[int]:
@@ -278,3 +266,28 @@ def test_a_post_stopped_half_way_goes_back_to_the_publisher_whatever_its_window(
     assert result.back_to_review == []
     post.refresh_from_db()
     assert post.state == State.PUBLISHING
+
+
+# --- with the publisher and the real Bluesky PDS ------------------------------------------------
+
+
+def test_a_paused_account_gets_no_platform_call_until_it_is_resumed(
+    publishing: Any, bluesky_target: Any
+) -> None:
+    cast = publishing.cast
+    held = pause(cast.sam, cast.bluesky, "suspected takeover")
+    post = publishing.scheduled("Paused, then published once.", [cast.bluesky])
+
+    publishing.run_jobs()
+
+    assert bluesky_target.posts() == []  # nothing reached the PDS
+    post.refresh_from_db()
+    assert post.state == State.SCHEDULED
+
+    result = resume(cast.lola, held, note="passwords changed")
+    assert result.released == [post.pk]
+    publishing.run_jobs()
+
+    post.refresh_from_db()
+    assert post.state == State.PUBLISHED
+    assert [r["value"]["text"] for r in bluesky_target.posts()] == ["Paused, then published once."]

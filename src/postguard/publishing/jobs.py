@@ -3,4 +3,5 @@
 
 from __future__ import annotations
 
+import postguard.publishing.integrity  # noqa: F401  # the integrity watch and its schedule
 from postguard.publishing import publisher  # noqa: F401  # publish, reconcile, enqueue_lost

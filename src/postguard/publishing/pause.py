@@ -10,9 +10,6 @@ window closed goes back to review (its approvals voided: they signed a window th
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -23,8 +20,8 @@ from django.utils import timezone
 from postguard.audit.log import record
 from postguard.core.actors import SYSTEM, actor_name
 from postguard.core.permissions import require
-from postguard.jobs.runner import enqueue
 from postguard.publishing.models import Delivery, Pause, active_pause
+from postguard.publishing.publisher import enqueue_publish
 from postguard.registry.models import PlatformAccount
 from postguard.workflow.machine import post_targets, transition
 from postguard.workflow.models import Approval, Post, State
@@ -32,7 +29,6 @@ from postguard.workflow.models import Approval, Post, State
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-logger = logging.getLogger("postguard.publishing")
 
 MAX_REASON: Final = 2000
 PAST_WINDOW: Final = "paused past its publish window"
@@ -270,22 +266,6 @@ def _void_approvals(post: Post) -> None:
 
 
 def _publish_now(post: Post) -> None:
-    """Hand the post to the publisher (its job runs after this transaction commits)."""
-    enqueue_publish = _publisher_enqueue()
-    if enqueue_publish is not None:
-        enqueue_publish(post)
-        return
-    due = post.not_before if post.not_before and post.not_before > timezone.now() else None
-    enqueue("publishing.publish", post.pk, run_after=due)
-
-
-def _publisher_enqueue() -> Callable[[Post], object] | None:
-    """The publisher's own `enqueue_publish(post)`, when the publisher module provides one."""
-    try:
-        module = importlib.import_module("postguard.publishing.publisher")
-    except ModuleNotFoundError as error:
-        if error.name != "postguard.publishing.publisher":
-            raise  # the publisher exists but something it needs is missing: say so
-        return None
-    function: Callable[[Post], object] | None = getattr(module, "enqueue_publish", None)
-    return function
+    """Hand the post to the publisher: its job runs after this transaction commits, at once or
+    at the window's start if that is still ahead."""
+    enqueue_publish(post)

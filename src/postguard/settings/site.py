@@ -235,6 +235,8 @@ if JOBS_BACKEND == "celery" and BROKER_URL is None:
 PLATFORM_ALLOW_LOOPBACK = env.boolean("POSTGUARD_PLATFORM_ALLOW_LOOPBACK", False)
 PLATFORM_ALLOW_PRIVATE = env.boolean("POSTGUARD_PLATFORM_ALLOW_PRIVATE", False)
 PLATFORM_TIMEOUT_SECONDS = env.integer("POSTGUARD_PLATFORM_TIMEOUT", 20, minimum=1, maximum=300)
+# The integrity watch re-reads each connected account at most this often (minutes).
+INTEGRITY_MINUTES = env.integer("POSTGUARD_INTEGRITY_MINUTES", 15, minimum=1, maximum=1440)
 
 # --- Production hardening ----------------------------------------------------------------------
 SECURE_HSTS_SECONDS = env.integer(
