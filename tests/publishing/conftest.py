@@ -79,11 +79,14 @@ class MastodonTarget:
         return self.mock.statuses(self.remote)
 
 
-def connect_bluesky(account: PlatformAccount, pds: PdsServer) -> BlueskyTarget:
+def connect_bluesky(
+    account: PlatformAccount, pds: PdsServer, *, via: str | None = None
+) -> BlueskyTarget:
+    """A fresh PDS account connected to `account`; `via` is a proxy in front of the PDS."""
     remote = pds.create_account()
     connect(
         account,
-        service_url=pds.url,
+        service_url=via or pds.url,
         login=remote.handle,
         secret=Secret(remote.app_password),
         actor=SYSTEM,
@@ -91,10 +94,17 @@ def connect_bluesky(account: PlatformAccount, pds: PdsServer) -> BlueskyTarget:
     return BlueskyTarget(account=account, remote=remote, pds=pds)
 
 
-def connect_mastodon(account: PlatformAccount, mock: MastodonMock) -> MastodonTarget:
+def connect_mastodon(
+    account: PlatformAccount, mock: MastodonMock, *, via: str | None = None
+) -> MastodonTarget:
+    """A fresh mock account connected to `account`; `via` is a proxy in front of the mock."""
     remote = mock.create_account()
     connect(
-        account, service_url=mock.url, login="", secret=Secret(remote.access_token), actor=SYSTEM
+        account,
+        service_url=via or mock.url,
+        login="",
+        secret=Secret(remote.access_token),
+        actor=SYSTEM,
     )
     return MastodonTarget(account=account, remote=remote, mock=mock)
 
