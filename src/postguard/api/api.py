@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Router, Schema
 
 from postguard.api import errors
+from postguard.api.archive_api import router as archive_router
 from postguard.api.audit_api import router as audit_router
 from postguard.api.auth import SessionAuth, TokenAuth
 from postguard.api.connections_api import router as connections_router
@@ -92,4 +93,5 @@ api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", vet_router)
 api.add_router("/", posts_router)
+api.add_router("/", archive_router)
 api.add_router("/", connections_router)

@@ -230,6 +230,11 @@ def approve(request: HttpRequest, post_id: int) -> PostOut:
     return _act(request, post_id, lambda p: services.approve(p, request.user, request=request))
 
 
+@router.post("/posts/{post_id}/schedule", response=PostOut, summary="Schedule an approved post")
+def schedule(request: HttpRequest, post_id: int) -> PostOut:
+    return _act(request, post_id, lambda p: services.schedule(p, request.user, request=request))
+
+
 @router.post("/posts/{post_id}/request-changes", response=PostOut, summary="Send back to draft")
 def request_changes(request: HttpRequest, post_id: int, payload: ReasonIn) -> PostOut:
     return _act(

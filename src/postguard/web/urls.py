@@ -9,6 +9,7 @@ from django.urls import include, path
 from postguard.api.api import api
 from postguard.web.views import (
     accounts,
+    archive,
     audit,
     connections,
     devices,
@@ -20,6 +21,7 @@ from postguard.web.views import (
     policy,
     posts,
     posture,
+    schedule,
 )
 
 # The admin signs in through allauth, so MFA and the rate limits apply there too.
@@ -80,6 +82,9 @@ web_patterns = [
     path("posts/<int:pk>/comment/", posts.comment, name="post_comment"),
     path("posts/<int:pk>/withdraw/", posts.withdraw, name="post_withdraw"),
     path("posts/<int:pk>/schedule/", posts.schedule, name="post_schedule"),
+    path("schedule/", schedule.schedule, name="schedule"),
+    path("archive/", archive.archive_list, name="archive"),
+    path("archive/export/", archive.archive_export, name="archive_export"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.jsonl", audit.audit_export, name="audit_export"),
 ]
