@@ -40,6 +40,8 @@ READS: list[tuple[str, str, dict[str, int]]] = [
     ("active policy", "/api/v1/policy/active", {"default": 200, "nora": 403}),
     ("audit events", "/api/v1/audit/events", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("audit export", "/api/v1/audit/export", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
+    ("pauses", "/api/v1/pauses", {"default": 200, "nora": 403}),
+    ("integrity alerts", "/api/v1/alerts", {"default": 200, "nora": 403}),
 ]
 
 
@@ -141,6 +143,18 @@ WRITES: list[tuple[str, str, dict[str, Any], dict[str, int]]] = [
         "/api/v1/policy/versions/{proposal}/approve",
         {},
         {"default": 403, "nora": 404, "eddie": 404, "ollie": 404, "lola": 403, "leo": 200},
+    ),
+    (
+        "pause everything",
+        "/api/v1/pauses",
+        {"reason": "incident"},
+        {"default": 403, "sam": 201, "lola": 201},
+    ),
+    (
+        "pause an account",
+        "/api/v1/pauses",
+        {"account_id": "{bluesky}", "reason": "suspected takeover"},
+        {"default": 403, "nora": 404, "ollie": 404, "sam": 201, "lola": 201},
     ),
 ]
 

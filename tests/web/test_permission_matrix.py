@@ -90,6 +90,15 @@ PAGES: list[tuple[str, str, dict[str, Any]]] = [
     ("my security", "/me/security/", {"default": 200, "mona": 200}),
     ("my sessions", "/me/sessions/", {"default": 200, "mona": 200}),
     ("my tokens", "/me/tokens/", {"default": 200}),
+    # Publishing controls: pausing and resuming are for organization-wide leads and security.
+    ("publishing controls", "/publishing/", {"default": 200, "nora": 403}),
+    ("pause everything", "/publishing/pause/", {"default": 403, "sam": 200, "lola": 200}),
+    (
+        "pause an account",
+        "/accounts/{bluesky}/pause/",
+        {"default": 403, "nora": 404, "ollie": 404, "sam": 200, "lola": 200},
+    ),
+    ("integrity alerts", "/publishing/alerts/", {"default": 200, "nora": 403}),
 ]
 
 WHO = ("anonymous", "nora", "mona", "eddie", "ollie", "ada", "sam", "lola", "leo")

@@ -16,6 +16,7 @@ from postguard.api.connections_api import router as connections_router
 from postguard.api.models import ApiToken
 from postguard.api.policy_api import router as policy_router
 from postguard.api.posts_api import router as posts_router
+from postguard.api.publishing_api import router as publishing_router
 from postguard.api.registry_api import router as registry_router
 from postguard.api.tokens import revoke_token
 from postguard.api.vet_api import router as vet_router
@@ -93,5 +94,6 @@ api.add_router("/policy", policy_router)
 api.add_router("/audit", audit_router)
 api.add_router("/", vet_router)
 api.add_router("/", posts_router)
+api.add_router("/", publishing_router)
 api.add_router("/", archive_router)
 api.add_router("/", connections_router)

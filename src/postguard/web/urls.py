@@ -22,6 +22,7 @@ from postguard.web.views import (
     post_images,
     posts,
     posture,
+    publishing_controls,
     schedule,
 )
 
@@ -93,6 +94,18 @@ web_patterns = [
     path("archive/export/", archive.archive_export, name="archive_export"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.jsonl", audit.audit_export, name="audit_export"),
+    path("publishing/", publishing_controls.controls, name="publishing"),
+    path("publishing/pause/", publishing_controls.pause_organization, name="pause_organization"),
+    path(
+        "publishing/pauses/<int:pk>/resume/", publishing_controls.resume_pause, name="pause_resume"
+    ),
+    path("publishing/alerts/", publishing_controls.alerts, name="integrity_alerts"),
+    path(
+        "publishing/alerts/<int:pk>/acknowledge/",
+        publishing_controls.acknowledge_alert,
+        name="alert_acknowledge",
+    ),
+    path("accounts/<int:pk>/pause/", publishing_controls.pause_account, name="account_pause"),
 ]
 
 urlpatterns = [
