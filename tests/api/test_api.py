@@ -33,6 +33,11 @@ READS: list[tuple[str, str, dict[str, int]]] = [
     ("grants", "/api/v1/grants", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("accounts", "/api/v1/accounts", {"default": 200, "nora": 403}),
     ("account", "/api/v1/accounts/{bluesky}", {"default": 200, "nora": 404, "ollie": 404}),
+    (
+        "account connection",
+        "/api/v1/accounts/{bluesky}/connection",
+        {"default": 200, "nora": 404, "ollie": 404},
+    ),
     ("posture", "/api/v1/posture", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("directory", "/api/v1/directory", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("devices", "/api/v1/devices", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),

@@ -35,6 +35,14 @@ PAGES: list[tuple[str, str, dict[str, Any]]] = [
         "/accounts/{bluesky}/edit/",
         {"default": 403, "nora": 404, "ollie": 404, "sam": 200, "lola": 200},
     ),
+    # Connecting needs an enrolled device (account.connect, device class "publish") and these
+    # clients have none: even leads are refused here. tests/publishing/test_connections.py
+    # connects from enrolled devices.
+    (
+        "account connection",
+        "/accounts/{bluesky}/connection/",
+        {"default": 403, "nora": 404, "ollie": 404},
+    ),
     ("people", "/people/", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("person add", "/people/add/", {"default": 403, "lola": 200}),
     (
@@ -154,6 +162,7 @@ SENSITIVE = [
     "/policy/versions/{proposal}/approve/",
     "/devices/enroll/",
     "/me/tokens/",
+    "/accounts/{bluesky}/connection/",
 ]
 
 
