@@ -45,6 +45,9 @@ READS: list[tuple[str, str, dict[str, int]]] = [
     ("active policy", "/api/v1/policy/active", {"default": 200, "nora": 403}),
     ("audit events", "/api/v1/audit/events", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("audit export", "/api/v1/audit/export", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
+    ("schedule", "/api/v1/schedule", {"default": 200, "nora": 403}),
+    ("archive", "/api/v1/archive", {"default": 200, "nora": 403}),
+    ("archive export", "/api/v1/archive/export?format=json", {"default": 200, "nora": 403}),
     ("pauses", "/api/v1/pauses", {"default": 200, "nora": 403}),
     ("integrity alerts", "/api/v1/alerts", {"default": 200, "nora": 403}),
 ]

@@ -95,6 +95,11 @@ PAGES: list[tuple[str, str, dict[str, Any]]] = [
     ),
     ("audit", "/audit/", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
     ("audit export", "/audit/export.jsonl", {"default": 403, "ada": 200, "sam": 200, "lola": 200}),
+    # The schedule and the archive: every role, scoped to its accounts; export for lead,
+    # security, auditor and editors (archive.export).
+    ("schedule", "/schedule/", {"default": 200, "nora": 403}),
+    ("archive", "/archive/", {"default": 200, "nora": 403}),
+    ("archive export", "/archive/export/?format=csv", {"default": 200, "nora": 403}),
     ("my security", "/me/security/", {"default": 200, "mona": 200}),
     ("my sessions", "/me/sessions/", {"default": 200, "mona": 200}),
     ("my tokens", "/me/tokens/", {"default": 200}),

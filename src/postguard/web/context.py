@@ -13,6 +13,8 @@ from postguard.core.permissions import can
 NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Dashboard", "web:dashboard", "registry.view"),
     ("Posts", "web:posts", "post.view"),
+    ("Schedule", "web:schedule", "post.view"),
+    ("Archive", "web:archive", "archive.view"),
     ("Posture", "web:posture", "posture.view"),
     ("Accounts", "web:accounts", "account.view"),
     ("People", "web:people", "person.view"),
