@@ -11,6 +11,7 @@ them (`from tests.publishing.conftest import ...`, then name the fixtures they u
   as a second person (leo) and schedules (lola); `publishing.run_jobs()` runs the due jobs;
   `publishing.make_due(post)` moves its queued jobs and waiting deliveries to now (time passing,
   without sleeping).
+- `abandon(post, reached_platform=..., target=...)`: a worker killed mid-call, left behind.
 """
 
 from __future__ import annotations
@@ -208,6 +209,26 @@ class Publishing:
         Delivery.objects.filter(post=post, next_attempt_at__isnull=False).update(
             next_attempt_at=now
         )
+
+
+def abandon(post: Post, *, reached_platform: bool, target: BlueskyTarget) -> Delivery:
+    """Claim the post and leave its one delivery as a worker killed mid-call leaves it: `sending`
+    with a claim that has run out; `reached_platform`: the platform has the post already."""
+    from postguard.publishing.connections import connector_for
+    from postguard.publishing.publisher import _claim_post, build_request
+
+    assert _claim_post(post)
+    delivery = Delivery.objects.select_related("account").get(post=post)
+    if reached_platform:
+        connector = connector_for(target.account)
+        connector.publish(build_request(delivery, connector))
+    Delivery.objects.filter(pk=delivery.pk).update(
+        state=Delivery.State.SENDING,
+        attempts=1,
+        claimed_by="worker-that-died",
+        claimed_until=timezone.now() - dt.timedelta(seconds=1),
+    )
+    return delivery
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from tests.publishing.conftest import (
     BlueskyTarget,
     MastodonTarget,
     Publishing,
+    abandon,
     connect_bluesky,
     connect_mastodon,
     req,
@@ -445,25 +446,6 @@ def test_a_revoked_token_fails_and_never_shows_the_token(
 
 
 # --- a worker dies mid-call ---------------------------------------------------------------------
-
-
-def abandon(post: Post, *, reached_platform: bool, target: BlueskyTarget) -> Delivery:
-    """Claim the post and leave its delivery as a worker killed mid-call leaves it."""
-    from postguard.publishing.connections import connector_for
-    from postguard.publishing.publisher import _claim_post, build_request
-
-    assert _claim_post(post)
-    delivery = delivery_of(post)
-    if reached_platform:
-        connector = connector_for(target.account)
-        connector.publish(build_request(delivery, connector))
-    Delivery.objects.filter(pk=delivery.pk).update(
-        state=Delivery.State.SENDING,
-        attempts=1,
-        claimed_by="worker-that-died",
-        claimed_until=timezone.now() - dt.timedelta(seconds=1),
-    )
-    return delivery
 
 
 def test_a_worker_killed_after_the_platform_accepted_is_found_not_repeated(
