@@ -14,12 +14,15 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.utils import timezone
 
 from postguard.audit.models import AuditEvent
+from postguard.cli.main import main
 from postguard.connectors.base import PublishRequest, new_idempotency_key
 from postguard.connectors.bluesky.connector import parse_post_uri
 from postguard.connectors.credentials import Secret
@@ -426,3 +429,35 @@ def test_who_sees_which_alerts(cast: Any, alert: IntegrityAlert) -> None:
         "rita": set(),  # reviewers are not in the integrity watch
         "nora": set(),
     }
+
+
+# --- postguard integrity-check ---------------------------------------------------------------
+
+
+def run(command: str, *args: str) -> int:
+    # Django closes the connection when a command ends; inside a test's transaction on
+    # PostgreSQL that would end the test (as in tests/registry/test_commands.py).
+    with mock.patch.object(connections, "close_all"):
+        return main([command, "--skip-checks", *args])
+
+
+def test_integrity_check_runs_now_and_prints_the_alerts(
+    bluesky: tuple[Watched, BlueskyAccount], pds: PdsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    watched, remote = bluesky
+    delivery = watched.publish("Pool opens at noon.")
+    pds.delete_post(remote, parse_post_uri(delivery.remote_id)[1])
+
+    assert run("integrity-check", "--account", str(watched.account.pk)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        f"{watched.account}: 0 latest post(s) listed, 1 published post(s) re-read, 1 new alert(s)"
+    )
+    assert out[1].endswith(
+        f"a post Postguard published was deleted on the platform, outside Postguard: {delivery.url}"
+    )
+
+    Connection.objects.update(broken_reason="the app password was revoked: reconnect it")
+    assert run("integrity-check") == 1
+    assert "could not check: " in capsys.readouterr().err
+    assert run("integrity-check", "--as", "nora@example.gov") == 3
