@@ -67,6 +67,23 @@ class ApprovalOut(Schema):
     void_reason: str
 
 
+class DeliveryOut(Schema):
+    """The post on one target account: where it landed, or what went wrong."""
+
+    account: int
+    account_name: str
+    state: str = Field(description="pending, sending, waiting, unconfirmed, published or failed")
+    attempts: int
+    version: int
+    remote_id: str
+    url: str
+    published_at: dt.datetime | None
+    last_error: str
+    next_attempt_at: dt.datetime | None = Field(
+        description="the next attempt (waiting) or check (unconfirmed), if one is planned"
+    )
+
+
 class PostOut(Schema):
     id: int
     state: str
@@ -77,6 +94,7 @@ class PostOut(Schema):
     findings: list[dict[str, Any]]
     approvals: list[ApprovalOut]
     missing_approvals: list[str]
+    deliveries: list[DeliveryOut] = Field(default_factory=list)
 
 
 class CommentIn(Schema):
@@ -139,6 +157,21 @@ def _out(post: Post) -> PostOut:
             for a in post.approvals.select_related("version")
         ],
         missing_approvals=services.missing_approvals(post) if post.state == "in_review" else [],
+        deliveries=[
+            DeliveryOut(
+                account=d.account_id,
+                account_name=str(d.account),
+                state=d.state,
+                attempts=d.attempts,
+                version=d.version.number,
+                remote_id=d.remote_id,
+                url=d.url,
+                published_at=d.published_at,
+                last_error=d.last_error,
+                next_attempt_at=d.next_attempt_at,
+            )
+            for d in post.deliveries.select_related("account", "version")
+        ],
     )
 
 
