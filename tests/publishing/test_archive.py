@@ -393,6 +393,44 @@ def test_the_page_is_paginated(posts: Posts, monkeypatch: pytest.MonkeyPatch) ->
     assert f'href="/posts/{posts.on_both.pk}/"' not in second
 
 
+def test_the_evidence_page_of_a_post(posts: Posts) -> None:
+    cast = posts.cast
+    post = posts.on_bluesky
+    html = signed_in(cast.lola).get(f"/archive/{post.pk}/").content.decode()
+    assert post.current_version is not None
+    digest = post.current_version.digest
+    assert "approved = published" in html
+    assert html.count(f"<code>{digest}</code>") >= 3  # approved, published, version 1
+    assert "Rita &lt;rita@example.gov&gt;" in html
+    assert f"remote-{post.pk}-{cast.bluesky.pk}" in html
+    assert "Version 1 by Eddie &lt;eddie@example.gov&gt;" in html
+    assert f'href="/posts/{post.pk}/"' in html
+    # The list links to it.
+    assert f'href="/archive/{post.pk}/"' in signed_in(cast.lola).get("/archive/").content.decode()
+
+
+def test_the_evidence_page_is_scoped(posts: Posts) -> None:
+    cast = posts.cast
+    ollie = signed_in(cast.ollie)
+    assert ollie.get(f"/archive/{posts.on_bluesky.pk}/").status_code == 404
+    both = ollie.get(f"/archive/{posts.on_both.pk}/").content.decode()
+    assert "Mastodon @county@mastodon.example" in both
+    assert "Bluesky examplecounty.bsky.social" not in both
+    assert signed_in(cast.nora).get(f"/archive/{posts.on_both.pk}/").status_code == 403
+    # A post that has not gone out is not in the archive.
+    assert signed_in(cast.lola).get(f"/archive/{posts.scheduled.pk}/").status_code == 404
+
+
+def test_the_api_answers_one_archived_post(posts: Posts) -> None:
+    cast = posts.cast
+    body = signed_in(cast.eddie).get(f"/api/v1/archive/{posts.on_bluesky.pk}").json()
+    assert (body["id"], body["digests_match"]) == (posts.on_bluesky.pk, True)
+    assert [d["platform"] for d in body["deliveries"]] == ["bluesky"]
+    response = signed_in(cast.eddie).get(f"/api/v1/archive/{posts.on_mastodon.pk}")
+    assert response.status_code == 404
+    assert "not visible to you" in response.json()["detail"]
+
+
 # --- export -------------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -157,6 +157,20 @@ def archive_page(request: HttpRequest, filters: Query[ArchivePageFilter]) -> dic
         "pages": paginator.num_pages,
         "posts": [archive.record_of(post) for post in posts],
     }
+
+
+@router.get(
+    "/archive/{post_id}",
+    response=ArchivedPostOut,
+    summary="Everything the archive holds about one published post",
+)
+def archived_post(request: HttpRequest, post_id: int) -> dict[str, Any]:
+    require(request.user, "archive.view", request=request)
+    found = archive.search(request.user, request=request).filter(pk=post_id)
+    post = archive.with_evidence(found, request.user, request=request).first()
+    if post is None:
+        raise Http404(f"post {post_id} is not in the archive, or not visible to you")
+    return archive.record_of(post)
 
 
 @router.get(

@@ -92,6 +92,7 @@ web_patterns = [
     path("schedule/", schedule.schedule, name="schedule"),
     path("archive/", archive.archive_list, name="archive"),
     path("archive/export/", archive.archive_export, name="archive_export"),
+    path("archive/<int:pk>/", archive.archive_detail, name="archive_post"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.jsonl", audit.audit_export, name="audit_export"),
     path("publishing/", publishing_controls.controls, name="publishing"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 
 from postguard.audit.log import record
@@ -75,6 +75,17 @@ def archive_list(request: HttpRequest) -> HttpResponse:
             "time_zone": settings.TIME_ZONE,
         },
     )
+
+
+@login_required
+def archive_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything the archive holds about one post (404 unless the user may see it archived)."""
+    require(request.user, "archive.view", request=request)
+    found = archive.search(request.user, request=request).filter(pk=pk)
+    post = archive.with_evidence(found, request.user, request=request).first()
+    if post is None:
+        raise Http404(f"post {pk} is not in the archive, or not visible to you")
+    return render(request, "web/archive/detail.html", {"item": _for_page(archive.record_of(post))})
 
 
 @login_required
