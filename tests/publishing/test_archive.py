@@ -532,6 +532,23 @@ def test_the_export_is_streamed_a_post_at_a_time(posts: Posts) -> None:
     assert len(chunks_of(response)) == 1 + 3
 
 
+def test_the_export_reads_its_posts_in_a_fixed_number_of_queries(posts: Posts, flow: Flow) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        export = archive.prepare_export(posts.cast.lola, archive.Filters(), "json")
+        with CaptureQueriesContext(connection) as captured:
+            document = json.loads("".join(export.chunks()))
+        assert len(document["posts"]) == export.post_count
+        return len(captured.captured_queries)
+
+    before = queries()
+    cast = posts.cast
+    published_post(flow, cast.eddie, cast.rita, [cast.bluesky.pk], "One more for the archive.")
+    assert queries() == before  # one query per kind of evidence, for a chunk of 100 posts
+
+
 def test_an_export_is_audited_with_its_filters_and_counts(posts: Posts) -> None:
     cast = posts.cast
     body_of(signed_in(cast.ollie).get("/archive/export/", {"format": "csv", "q": "pool"}))
