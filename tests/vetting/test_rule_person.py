@@ -53,6 +53,14 @@ WITH_MODEL = [
         "They had 6: Hleb, Sheila, Donna, Sherry, Donald and Shane.",
         ["Hleb", "Sheila", "Donna", "Sherry", "Donald", "Shane"],
     ),
+    # a listed surname capitalised mid-sentence, even when it is also a word ("morales")
+    ("We all agreed that Morales was the best coach this season.", ["Morales"]),
+    ("Mrs. Schwarz flew to Coles on Sunday morning.", ["Schwarz"]),
+    # social media: lowercase names, but not a thing after "the"; shouting; other languages
+    ("so proud of diego today", ["diego"]),
+    ("Parking is right across from the marina.", []),
+    ("YASSSSS the library is open late tonight!", []),
+    ("Lom zem thiab muaj ntau yam kawm kawg. Keep up the good work!", []),
 ]
 
 

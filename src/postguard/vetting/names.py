@@ -108,6 +108,11 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "mercedes": ("meche",),
 }
 
+# A lowercase word after these is a thing: "across from the marina".
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "its"})
+# Short forms are everyday words more often than names when written in lowercase ("dick").
+_SHORT_FORMS = frozenset(short for shorts in NICKNAMES.values() for short in shorts)
+
 HONORIFICS = frozenset(
     {
         "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "madam", "dame",
@@ -529,8 +534,10 @@ def _name_at(
     if (
         tok.is_lower
         and not ambiguous
-        and word in lists.frequent_first
+        and (word in lists.frequent_first or (len(word) > 3 and word not in _SHORT_FORMS))
         and len(word) > 2
+        and not text.startswith("-", tok.end)
+        and not (i > 0 and toks[i - 1].folded in _DETERMINERS)
         and not lists.is_common(word)
     ):
         return nxt  # lowercase names of social media: only the frequent ones ("emma", "ryan")

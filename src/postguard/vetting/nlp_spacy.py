@@ -196,6 +196,20 @@ class SpacyNameFinder:
             before and (fold(before[-1].strip(".,")) in PLACE_BEFORE or before[-1].isdigit())
         ):
             return False  # "Lake Nelson", "Fort Lee", "1317 Kimberly Way"
+        if (
+            len(tokens) == 1
+            and tokens[0][:1].isupper()
+            and tokens[0][1:].islower()
+            and len(folded[0]) > 2
+            and (folded[0] in lists.last or folded[0] in lists.first)
+            and folded[0] not in NOT_NAMES
+            and folded[0] not in FUNCTION_WORDS
+            and not spanish
+            and not _opens_sentence(text, start)
+            and not _after_title_word(text, start)
+            and not _after_place_word(text, start)
+        ):
+            return True  # mid-sentence and capitalised, a listed name: "But Morales is", "Trump's"
         if all(lists.is_common(f) or f in HONORIFICS for f in folded) and not any(
             first_name(f, t) and f in lists.frequent_first
             for f, t in zip(folded, tokens, strict=True)
@@ -220,6 +234,19 @@ class SpacyNameFinder:
                 f in lists.last and not lists.is_common(f) and t[:1].isupper()
                 for f, t in zip(folded, tokens, strict=True)
             )
+        if len(tokens) == 1 and _ELONGATED.search(span):
+            return False  # "YASSSSS", "Beyoooond", "ROOOOAAAADDD": shouting, not a name
+        if len(tokens) > 1 and any(
+            t.islower()
+            and len(t) > 1
+            and f not in _PARTICLES
+            and (
+                lists.is_common(f)
+                or (f not in lists.first and f not in lists.last and folded[0] not in lists.first)
+            )
+            for f, t in zip(folded[1:], tokens[1:], strict=True)
+        ):
+            return False  # "Lom zem thiab muaj", "Ishawna dem duty": lowercase words, no name
         if all(t.islower() for t in tokens):
             # A lowercase "name" must contain a word that is a name and not an everyday word.
             return any(
@@ -247,6 +274,7 @@ _MASKED = re.compile(
 )
 
 
+_ELONGATED = re.compile(r"([^\W\d_])\1\1", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
@@ -438,6 +466,21 @@ def _inside_token(text: str, start: int, end: int) -> bool:
         or after.isalnum()
         or after in glue
     )
+
+
+def _after_title_word(text: str, start: int) -> bool:
+    """A capitalised word right before: part of a title or a headline ("Guest Wi-Fi")."""
+    before = text[:start].split()[-1:]
+    return bool(before) and before[0][:1].isupper()
+
+
+_TO_A_PLACE = frozenset({"in", "at", "from", "near", "to", "into", "towards", "via"})
+
+
+def _after_place_word(text: str, start: int) -> bool:
+    """ "flew to Coles", "grew up in Awenne": a preposition of place before."""
+    before = text[:start].split()[-1:]
+    return bool(before) and before[0].lower() in _TO_A_PLACE
 
 
 def _opens_sentence(text: str, start: int) -> bool:
