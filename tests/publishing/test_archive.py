@@ -646,11 +646,13 @@ def run(*args: str) -> int:
 def test_the_command_writes_the_export_and_audits_it(
     posts: Posts, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    out = tmp_path / "archive.json"
+    (tmp_path / "out").mkdir()
+    out = tmp_path / "out" / "archive.json"
     code = run("--format", "json", "--account", str(posts.cast.mastodon.pk), "--output", str(out))
     assert code == 0, capsys.readouterr().err
     assert "wrote 2 post(s), 3 delivery(ies)" in capsys.readouterr().err
     document = json.loads(out.read_text())
+    assert [p.name for p in out.parent.iterdir()] == ["archive.json"]  # no partial file left
     assert [p["id"] for p in document["posts"]] == [posts.on_both.pk, posts.on_mastodon.pk]
     assert document["filters"] == {"account": posts.cast.mastodon.pk}
     event = AuditEvent.objects.filter(action="archive.export").latest("seq")

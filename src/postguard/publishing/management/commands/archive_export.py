@@ -54,9 +54,12 @@ class Command(ActorCommand):
             for chunk in export.chunks():
                 self.stdout.write(chunk, ending="")
             return
-        with output.open("w", encoding="utf-8", newline="") as handle:
+        # Written beside the target and renamed at the end: never half a file under its name.
+        partial = output.with_name(output.name + ".part")
+        with partial.open("w", encoding="utf-8", newline="") as handle:
             for chunk in export.chunks():
                 handle.write(chunk)
+        partial.replace(output)
         self.stderr.write(
             f"wrote {export.post_count} post(s), {export.delivery_count} delivery(ies) to {output}"
         )
