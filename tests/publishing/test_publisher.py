@@ -133,3 +133,64 @@ def test_two_targets_get_one_post_each(
     for delivery in Delivery.objects.filter(post=post):
         assert delivery.published_at is not None
         assert delivery.published_at <= timezone.now()
+
+
+def test_a_heic_photo_goes_to_bluesky_as_jpeg(
+    publishing: Publishing, bluesky_target: BlueskyTarget, cast: Any
+) -> None:
+    from postguard.vetting.images.load import register_heif
+
+    allow_metadata(cast)  # vetting reports the encoder's own HEIF fields ("primary", "metadata")
+    register_heif()
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(out, "HEIF")
+    post = publishing.scheduled(
+        "From a phone",
+        images=[services.ImageUpload(alt="A red square", name="p.heic", data=out.getvalue())],
+    )
+    publishing.run_jobs()
+
+    assert Delivery.objects.get(post=post).state == "published"
+    [record] = bluesky_target.posts()
+    [image] = record["value"]["embed"]["images"]
+    assert image["image"]["mimeType"] == "image/jpeg"  # Bluesky takes no HEIC
+    blob = bluesky_target.pds.blob(bluesky_target.remote, image["image"]["ref"]["$link"])
+    assert blob[:2] == b"\xff\xd8"
+    no_metadata(blob)
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        ("delete", "cannot be read (No such file or directory); check MEDIA_ROOT"),
+        ("alter", "has changed since it was approved (sha256 "),
+    ],
+)
+def test_an_approved_image_missing_or_altered_on_disk_is_never_sent(
+    publishing: Publishing,
+    bluesky_target: BlueskyTarget,
+    settings: Any,
+    cast: Any,
+    damage: str,
+    message: str,
+) -> None:
+    from pathlib import Path
+
+    allow_metadata(cast)
+    photo = loaded_jpeg()
+    post = publishing.scheduled(
+        "Photo gone",
+        images=[services.ImageUpload(alt="The reading room", name="room.jpg", data=photo)],
+    )
+    stored = Path(settings.MEDIA_ROOT) / services.current(post).images.get().path
+    if damage == "delete":
+        stored.unlink()
+    else:
+        stored.write_bytes(photo + b"more")
+    publishing.run_jobs()
+
+    delivery = Delivery.objects.get(post=post)
+    assert delivery.state == "failed"
+    assert delivery.last_error.startswith("image 1 (room.jpg): the stored file posts/")
+    assert message in delivery.last_error
+    assert bluesky_target.posts() == []

@@ -51,6 +51,8 @@ logger = logging.getLogger("postguard.publishing")
 
 PUBLISH_JOB: Final = "publishing.publish"
 RECONCILE_JOB: Final = "publishing.reconcile"
+# How the Bluesky connector says a record key is taken by a different post.
+KEY_COLLIDED: Final = "two idempotency keys collided"
 
 D = Delivery.State
 _MIME: Final = {
@@ -167,8 +169,11 @@ def _claim_post(post: Post) -> bool:
                 kept.append(account_id)  # published in an earlier round: never again
             else:
                 # A failed delivery from an earlier round gets new attempts with the same key:
-                # it never reached the platform, and if it somehow had, the key finds it.
+                # it never reached the platform, and if it somehow had, the key finds it. Only
+                # a key that collided with another post's is replaced.
+                collided = KEY_COLLIDED in delivery.last_error
                 Delivery.objects.filter(pk=delivery.pk).update(
+                    idempotency_key=new_idempotency_key() if collided else delivery.idempotency_key,
                     state=D.PENDING,
                     version=version,
                     attempts=0,
