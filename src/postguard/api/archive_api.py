@@ -160,7 +160,7 @@ def archive_page(request: HttpRequest, filters: Query[ArchivePageFilter]) -> dic
 
 
 @router.get(
-    "/archive/{post_id}",
+    "/archive/{int:post_id}",
     response=ArchivedPostOut,
     summary="Everything the archive holds about one published post",
 )
