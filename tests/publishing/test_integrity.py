@@ -355,6 +355,14 @@ def test_the_sweep_queues_one_check_per_connected_account_per_interval(
     assert integrity.queue_checks(now=later) == 2
 
 
+def test_the_job_sweep_runs_the_schedule(bluesky: tuple[Watched, BlueskyAccount]) -> None:
+    # The periodic check is registered with the runner: every worker's sweep queues the checks.
+    runner.sweep()
+    job = Job.objects.get(name=integrity.JOB)
+    assert job.object_id == str(bluesky[0].account.pk)
+    assert job.max_attempts == 1  # a failed round is retried by the next round, not at once
+
+
 def test_a_broken_connection_is_not_checked(bluesky: tuple[Watched, BlueskyAccount]) -> None:
     Connection.objects.update(broken_reason="the app password was revoked: reconnect it")
     assert integrity.queue_checks() == 0
