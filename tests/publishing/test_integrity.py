@@ -240,6 +240,30 @@ def test_a_bluesky_post_postguard_did_not_make_raises_an_alert(
     assert alert.details["remote_text"] == "Free giveaway, click here"
 
 
+def test_reconnecting_after_a_takeover_does_not_hide_the_intruders_posts(
+    bluesky: tuple[Watched, BlueskyAccount], pds: PdsServer
+) -> None:
+    watched, remote = bluesky
+    made = as_intruder(
+        pds,
+        remote,
+        "com.atproto.repo.createRecord",
+        {"collection": "app.bsky.feed.post", "record": bsky_record("Buy followers here")},
+    )
+    # The team reconnects the account (new app password) before the watch ran.
+    connect(
+        watched.account,
+        service_url=pds.url,
+        login=remote.handle,
+        secret=Secret(remote.app_password),
+        actor=SYSTEM,
+    )
+
+    check_account(watched.account)
+
+    assert only_alert(kind=Kind.UNKNOWN_POST).remote_id == made["uri"]
+
+
 def test_a_post_the_publisher_has_not_recorded_yet_is_not_unknown(
     bluesky: tuple[Watched, BlueskyAccount],
 ) -> None:

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from postguard.audit.log import audit_context, record
+from postguard.audit.models import AuditEvent
 from postguard.connectors.base import ConnectorError, RemotePost
 from postguard.core.actors import SYSTEM, actor_name
 from postguard.core.permissions import require
@@ -110,13 +111,14 @@ def check_account(account: PlatformAccount) -> CheckResult:
 def _unknown_posts(
     account: PlatformAccount, connection: Connection, recent: list[RemotePost], result: CheckResult
 ) -> None:
+    since = watched_since(account, connection)
     ours = Delivery.objects.filter(account=account)
     known = set(ours.exclude(remote_id="").values_list("remote_id", flat=True))
     in_flight = ours.filter(state__in=IN_FLIGHT, remote_id="").select_related("version")
     in_flight_keys = {d.idempotency_key for d in in_flight}
     in_flight_texts = {normalized(d.version.text) for d in in_flight}
     for remote in recent:
-        if remote.remote_id in known or remote.created_at <= connection.connected_at:
+        if remote.remote_id in known or remote.created_at <= since:
             continue
         if remote.idempotency_key in in_flight_keys or normalized(remote.text) in in_flight_texts:
             continue  # the publisher's own post, whose remote id it has not recorded yet
@@ -131,6 +133,25 @@ def _unknown_posts(
             },
             result=result,
         )
+
+
+def watched_since(account: PlatformAccount, connection: Connection) -> dt.datetime:
+    """When Postguard first connected to the account: posts older than that are its history.
+
+    Not the connection's own `connected_at`, which a reconnection moves: reconnecting after a
+    takeover must not hide the intruder's posts made before it.
+    """
+    first = (
+        AuditEvent.objects.filter(
+            action="publishing.account.connect",
+            object_type="registry.platformaccount",
+            object_id=str(account.pk),
+        )
+        .order_by("seq")
+        .values_list("time", flat=True)
+        .first()
+    )
+    return min(first, connection.connected_at) if first else connection.connected_at
 
 
 def _recheck_published(account: PlatformAccount, connector: Any, result: CheckResult) -> None:
