@@ -210,6 +210,30 @@ def test_mastodon_answer_lost_after_posting_is_unconfirmed_then_reconciled_once(
     assert (event.after or {})["found"] is True
 
 
+def test_a_timeout_is_unconfirmed_then_sent_again_with_the_same_key_once(
+    publishing: Publishing, mastodon_target: MastodonTarget, settings: Any, cast: Any
+) -> None:
+    # mastodon-mock's own fault injection: it holds the request and never answers in time
+    # (it drops the request when Postguard hangs up). Were it to post it late, the same
+    # Idempotency-Key would make the mock answer with the first status, not a second one.
+    settings.PLATFORM_TIMEOUT_SECONDS = 1
+    mastodon_target.mock.inject_fault({"type": "timeout"})
+    post = publishing.scheduled("Slow to answer", [cast.mastodon])
+    publishing.run_jobs()
+
+    delivery = delivery_of(post)
+    assert delivery.state == "unconfirmed"
+    assert "no answer in time after the request was sent" in delivery.last_error
+    assert mastodon_target.posts() == []
+
+    publishing.make_due(post)
+    publishing.run_jobs()
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts) == ("published", 2)
+    assert [s["id"] for s in mastodon_target.posts()] == [delivery.remote_id]
+
+
 def test_bluesky_answer_lost_after_posting_is_unconfirmed_then_reconciled_once(
     publishing: Publishing, pds: PdsServer, cast: Any
 ) -> None:
