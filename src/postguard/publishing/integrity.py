@@ -136,16 +136,18 @@ def _unknown_posts(
 
 
 def watched_since(account: PlatformAccount, connection: Connection) -> dt.datetime:
-    """When Postguard first connected to the account: posts older than that are its history.
+    """When Postguard first connected to this remote account: older posts are its history.
 
     Not the connection's own `connected_at`, which a reconnection moves: reconnecting after a
-    takeover must not hide the intruder's posts made before it.
+    takeover must not hide the intruder's posts made before it. Connections to another remote
+    account (the wrong one, connected first by mistake) do not count.
     """
     first = (
         AuditEvent.objects.filter(
             action="publishing.account.connect",
             object_type="registry.platformaccount",
             object_id=str(account.pk),
+            after__remote_id=connection.remote_id,
         )
         .order_by("seq")
         .values_list("time", flat=True)
