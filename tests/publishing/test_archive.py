@@ -60,7 +60,7 @@ def deliver(
     last_error: str = "",
 ) -> Post:
     """What the publisher records: it claims the post, writes one Delivery per target with the
-    approved version, and ends the post published (or failed, if no target was published)."""
+    approved version, and ends the post published, or failed if any target failed."""
     transition(post, State.PUBLISHING, actor=SYSTEM)
     assert post.current_version is not None
     for account_id, state in outcomes.items():
@@ -77,7 +77,8 @@ def deliver(
             published_at=published_at if done else None,
             last_error="" if done else (last_error or "the platform refused the post"),
         )
-    ended = State.PUBLISHED if Delivery.State.PUBLISHED in outcomes.values() else State.FAILED
+    # As publishing.outcomes decides: one target failed, the post failed.
+    ended = State.FAILED if Delivery.State.FAILED in outcomes.values() else State.PUBLISHED
     transition(post, ended, actor=SYSTEM)
     return post
 
@@ -268,6 +269,10 @@ def test_a_record_holds_versions_diff_approvals_overrides_verdict_deliveries_and
         "published_at": MARCH.isoformat(),
         "attempts": 1,
         "last_error": "",
+        "approvers": ["Rita <rita@example.gov> (review, reviewer)"],
+        "approved_digest": version_2.digest,
+        "published_digest": version_2.digest,
+        "digests_match": True,
     }
 
 
@@ -287,6 +292,58 @@ def test_a_version_changed_after_approval_shows_as_a_digest_mismatch(posts: Post
     assert "MISMATCH" in page
 
 
+def test_a_post_published_in_two_rounds_checks_each_delivery_against_its_version(
+    flow: Flow,
+) -> None:
+    cast = flow.cast
+    both = [cast.bluesky.pk, cast.mastodon.pk]
+    post = published_post(
+        flow,
+        cast.lola,
+        cast.leo,
+        both,
+        "Round one.",
+        outcomes={cast.bluesky.pk: Delivery.State.PUBLISHED, cast.mastodon.pk: "failed"},
+    )
+    assert post.state == State.FAILED
+    # The team fixes it and sends it again: the edit voids version 1's approval; Bluesky keeps
+    # its version 1 copy, Mastodon gets version 2 (as the publisher does).
+    services.edit_post(post, cast.lola, flow.content("Round two.", account_ids=both))
+    services.submit(post, cast.lola, request=req(cast.lola))
+    Publishing.run_jobs(only="workflow.vet")
+    post.refresh_from_db()
+    approve_and_schedule(flow, post, cast.leo, cast.lola)
+    transition(post, State.PUBLISHING, actor=SYSTEM)
+    Delivery.objects.filter(post=post, account=cast.mastodon).update(
+        version=post.current_version, state="published", published_at=MAY, last_error=""
+    )
+    transition(post, State.PUBLISHED, actor=SYSTEM)
+
+    def record() -> dict[str, Any]:
+        [found] = archive.with_evidence(archive.search(cast.lola), cast.lola)
+        return archive.record_of(found)
+
+    item = record()
+    assert (item["published_version"], item["text"], item["digests_match"]) == (
+        2,
+        "Round two.",
+        True,
+    )
+    v1, v2 = (post.versions.get(number=n).digest for n in (1, 2))
+    assert [
+        (d["platform"], d["version"], d["approved_digest"], d["digests_match"])
+        for d in item["deliveries"]
+    ] == [("bluesky", 1, v1, True), ("mastodon", 2, v2, True)]
+    # Leo's version 1 approval was voided by the edit, after it went out: still its signer.
+    assert item["deliveries"][0]["approvers"] == ["Leo <leo@example.gov> (review, lead)"]
+    # Version 1 changed in the database after it was published: the post no longer matches.
+    post.versions.filter(number=1).update(text="Round one, rewritten.")
+    item = record()
+    assert item["deliveries"][0]["digests_match"] is False
+    assert item["deliveries"][1]["digests_match"] is True
+    assert item["digests_match"] is False
+
+
 # --- search -------------------------------------------------------------------------------------
 
 
@@ -303,8 +360,9 @@ def test_a_version_changed_after_approval_shows_as_a_digest_mismatch(posts: Post
         ({"since": "2026-05-01"}, ["on_both", "on_mastodon"]),
         ({"until": "2026-05-20"}, ["on_mastodon", "on_bluesky"]),
         ({"since": "2026-05-20", "until": "2026-05-20"}, ["on_mastodon"]),
-        ({"state": "published"}, ["on_both", "on_mastodon", "on_bluesky"]),
-        ({"state": "failed"}, []),
+        ({"state": "published"}, ["on_mastodon", "on_bluesky"]),
+        # Published on Mastodon, failed on Bluesky: archived, and failed.
+        ({"state": "failed"}, ["on_both"]),
     ],
 )
 def test_search_filters(posts: Posts, params: dict[str, str], expected: list[str]) -> None:

@@ -97,6 +97,10 @@ class DeliveryOut(Schema):
     published_at: str | None
     attempts: int
     last_error: str
+    approvers: list[str]
+    approved_digest: str | None
+    published_digest: str
+    digests_match: bool
 
 
 class ArchivedPostOut(Schema):

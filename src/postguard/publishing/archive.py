@@ -42,7 +42,7 @@ CSV_COLUMNS: Final = (
     "post_state",
     "author",
     "text",
-    "published_version",
+    "version",
     "approved_digest",
     "published_digest",
     "digests_match",
@@ -271,21 +271,51 @@ def published_version(post: Post) -> PostVersion | None:
     return next(v for v in post.versions.all() if v.number == number)
 
 
+@dataclass(frozen=True, slots=True)
+class DigestCheck:
+    """What the approvers of one version signed, against that version's content hashed again."""
+
+    approved: str | None
+    published: str
+    match: bool
+    approvers: list[str]
+
+
+def digest_check(version: PostVersion, approvals: Iterable[Approval]) -> DigestCheck:
+    """The approvals still standing on `version` (or, once an edit voided them after the version
+    went out, the voided ones: they were standing when it was published) against the digest
+    recomputed from the stored content; a version changed after approval does not match."""
+    of_version = [a for a in approvals if a.version_id == version.pk]
+    standing = [a for a in of_version if a.voided_at is None] or of_version
+    published = recomputed_digest(version)
+    return DigestCheck(
+        approved=standing[0].digest if standing else None,
+        published=published,
+        match=bool(standing) and all(a.digest == published for a in standing),
+        approvers=[f"{a.approver_name} ({a.step}, {a.role})" for a in standing],
+    )
+
+
 def record_of(post: Post) -> dict[str, Any]:
     """Everything the archive holds about one post, as plain JSON-ready data.
 
     Call it on posts from `with_evidence()`: the deliveries are the ones the user may see.
     """
     versions = list(post.versions.all())
+    by_id = {v.pk: v for v in versions}
     version = published_version(post)
     approvals = list(post.approvals.all())
     overrides = list(post.overrides.all())
-    # What the approvers signed: the digest of their approvals of the published version (the
-    # ones still standing; a voided approval's digest only if nothing else signed it).
-    of_version = [a for a in approvals if version is not None and a.version_id == version.pk]
-    standing = [a for a in of_version if a.voided_at is None] or of_version
-    approved_digest = standing[0].digest if standing else None
-    published_digest = recomputed_digest(version) if version is not None else None
+    checks: dict[int, DigestCheck] = {}
+
+    def check(of: PostVersion) -> DigestCheck:
+        if of.pk not in checks:
+            checks[of.pk] = digest_check(by_id.get(of.pk, of), approvals)
+        return checks[of.pk]
+
+    top = check(version) if version is not None else None
+    deliveries: list[Delivery] = list(getattr(post, "archive_deliveries", []))
+    sent = [d for d in deliveries if d.state == Delivery.State.PUBLISHED]
     vetting = next(iter(version.vettings.all()), None) if version is not None else None
     previous: PostVersion | None = None
     version_rows = []
@@ -314,10 +344,12 @@ def record_of(post: Post) -> dict[str, Any]:
         "created_at": _iso(post.created_at),
         "text": version.text if version is not None else "",
         "published_version": version.number if version is not None else None,
-        "approved_digest": approved_digest,
-        "published_digest": published_digest,
-        # Every standing approval signed exactly what went out.
-        "digests_match": bool(standing) and all(a.digest == published_digest for a in standing),
+        "approved_digest": top.approved if top else None,
+        "published_digest": top.published if top else None,
+        # What every published delivery carried is what its approvers signed.
+        "digests_match": top is not None
+        and top.match
+        and all(check(d.version).match for d in sent),
         "versions": version_rows,
         "approvals": [
             {
@@ -370,8 +402,12 @@ def record_of(post: Post) -> dict[str, Any]:
                 "published_at": _iso(d.published_at),
                 "attempts": d.attempts,
                 "last_error": d.last_error,
+                "approvers": check(d.version).approvers,
+                "approved_digest": check(d.version).approved,
+                "published_digest": check(d.version).published,
+                "digests_match": check(d.version).match,
             }
-            for d in getattr(post, "archive_deliveries", [])
+            for d in deliveries
         ],
     }
 
@@ -458,11 +494,6 @@ def neutralise(value: Any) -> str:
 
 def csv_rows(item: Mapping[str, Any]) -> Iterable[list[str]]:
     """One row per delivery of an archived post, every cell neutralised."""
-    approvers = "; ".join(
-        f"{a['approver']} ({a['step']}, {a['role']})"
-        for a in item["approvals"]
-        if not a["voided"] and a["version"] == item["published_version"]
-    )
     overrides = "; ".join(
         f"{o['rule']} [{o['start']}:{o['end']}]: {o['reason']}" for o in item["overrides"]
     )
@@ -473,11 +504,11 @@ def csv_rows(item: Mapping[str, Any]) -> Iterable[list[str]]:
             "post_state": item["state"],
             "author": item["author"],
             "text": item["text"],
-            "published_version": item["published_version"],
-            "approved_digest": item["approved_digest"],
-            "published_digest": item["published_digest"],
-            "digests_match": "yes" if item["digests_match"] else "no",
-            "approvers": approvers,
+            "version": delivery["version"],
+            "approved_digest": delivery["approved_digest"],
+            "published_digest": delivery["published_digest"],
+            "digests_match": "yes" if delivery["digests_match"] else "no",
+            "approvers": "; ".join(delivery["approvers"]),
             "overrides": overrides,
             "verdict": verdict,
             "delivery_id": delivery["id"],
