@@ -342,6 +342,9 @@ def test_a_post_published_in_two_rounds_checks_each_delivery_against_its_version
     assert item["deliveries"][0]["digests_match"] is False
     assert item["deliveries"][1]["digests_match"] is True
     assert item["digests_match"] is False
+    rows = list(archive.csv_rows(item))
+    texts = [row[archive.CSV_COLUMNS.index("text")] for row in rows]
+    assert texts == ["Round one, rewritten.", "Round two."]
 
 
 # --- search -------------------------------------------------------------------------------------

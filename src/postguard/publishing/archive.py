@@ -498,12 +498,13 @@ def csv_rows(item: Mapping[str, Any]) -> Iterable[list[str]]:
         f"{o['rule']} [{o['start']}:{o['end']}]: {o['reason']}" for o in item["overrides"]
     )
     verdict = item["vetting"]["verdict"] if item["vetting"] else ""
+    texts = {version["number"]: version["text"] for version in item["versions"]}
     for delivery in item["deliveries"]:
         row = {
             "post_id": item["id"],
             "post_state": item["state"],
             "author": item["author"],
-            "text": item["text"],
+            "text": texts.get(delivery["version"], item["text"]),
             "version": delivery["version"],
             "approved_digest": delivery["approved_digest"],
             "published_digest": delivery["published_digest"],
