@@ -61,6 +61,12 @@ WITH_MODEL = [
     ("Parking is right across from the marina.", []),
     ("YASSSSS the library is open late tonight!", []),
     ("Lom zem thiab muaj ntau yam kawm kawg. Keep up the good work!", []),
+    # the one spoken to, and a speaker; never an everyday word in those places
+    ("Warrane, can I please speak to your boss?", ["Warrane"]),
+    ("Zuzana: Who are you? Halldór: Your new neighbour.", ["Zuzana", "Halldór"]),
+    ("Network: Guest. Passphrase: River$560!", []),
+    ("Note: the office is closed Monday.", []),
+    ("Hope, you are welcome to join us.", []),
 ]
 
 

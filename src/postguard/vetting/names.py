@@ -474,6 +474,8 @@ def _name_at(
         return None
     if i > 0 and (toks[i - 1].text.isdigit() or toks[i - 1].folded in PLACE_BEFORE):
         return None  # "257 Thornton St", "Lake Nelson": places
+    if _addressed(text, toks, i, lists):
+        return i + 1
     cased = tok.is_title or (tok.is_upper and not shouting)
     if word in HONORIFICS and (
         tok.is_title or (tok.text.endswith(".") and word in ABBREVIATED_HONORIFICS)
@@ -542,6 +544,44 @@ def _name_at(
     ):
         return nxt  # lowercase names of social media: only the frequent ones ("emma", "ryan")
     return None
+
+
+# After "Name," at the start of a sentence: the name is the one spoken to ("Cora, can I ...").
+_ADDRESS_FOLLOW = frozenset(
+    {
+        "can", "could", "would", "will", "please", "you", "your", "you're", "i", "i'm", "thank",
+        "thanks", "we", "do", "did", "are", "have", "what", "how", "why", "where", "when",
+        "congrats", "congratulations", "happy", "welcome", "puedes", "gracias", "por",
+    }
+)  # fmt: skip
+
+
+def _addressed(text: str, toks: list[Token], i: int, lists: NameLists) -> bool:
+    """A word that opens a sentence as its speaker ("Zuzana: Who are you?") or as the one
+    spoken to ("Warrane, can I please speak to your boss?"), and is no everyday word."""
+    tok = toks[i]
+    word = _possessive_free(tok.folded)
+    if (
+        len(word) < 3
+        or tok.is_upper
+        or i + 2 >= len(toks)
+        or word in HONORIFICS
+        or word in NOT_NAMES
+        or re.search(r"(.)\1\1", word)  # "Aaawww, I was looking forward to it"
+        or (lists.is_common(word) and (word not in lists.first or word in lists.ambiguous_first))
+        or not _sentence_start(text, toks, i)
+    ):
+        return False
+    mark, after = toks[i + 1], toks[i + 2]
+    if text[tok.end : mark.start] not in ("", " ") or text[mark.end : after.start] != " ":
+        return False  # "Name:", "Name," (or "Name ," as tokenized text has it), one space after
+    if mark.text == ":":
+        # Speech follows: a quote, or three words ("Passphrase: River$560!" is no speech).
+        spoken = toks[i + 2 : i + 5]
+        return after.text[:1] in "\"“'" or (
+            len(spoken) == 3 and all(t.is_word for t in spoken) and after.text[:1].isupper()
+        )
+    return mark.text == "," and after.folded in _ADDRESS_FOLLOW
 
 
 def _extend(toks: list[Token], j: int, lists: NameLists, *, lowercase: bool) -> int:
