@@ -215,7 +215,8 @@ def abandon(post: Post, *, reached_platform: bool, target: BlueskyTarget) -> Del
     """Claim the post and leave its one delivery as a worker killed mid-call leaves it: `sending`
     with a claim that has run out; `reached_platform`: the platform has the post already."""
     from postguard.publishing.connections import connector_for
-    from postguard.publishing.publisher import _claim_post, build_request
+    from postguard.publishing.outgoing import build_request
+    from postguard.publishing.publisher import _claim_post
 
     assert _claim_post(post)
     delivery = Delivery.objects.select_related("account").get(post=post)

@@ -24,7 +24,7 @@ from postguard.audit.models import AuditEvent
 from postguard.connectors.bluesky.connector import record_key
 from postguard.jobs import runner
 from postguard.jobs.models import Job
-from postguard.publishing import outcomes
+from postguard.publishing import outcomes, publisher
 from postguard.publishing.models import Connection, Delivery, Pause
 from postguard.publishing.publisher import PUBLISH_JOB, RECONCILE_JOB, enqueue_lost
 from postguard.workflow import services
@@ -376,6 +376,11 @@ def test_an_html_error_page_is_named_by_its_title(
     assert "answered 502 with an HTML page titled '502 Bad Gateway'" in delivery.last_error
     assert "may have acted" in delivery.last_error
     assert target.posts() == []
+    # Its reconcile job lost: the periodic check queues it again, for the planned time.
+    Job.objects.filter(name=RECONCILE_JOB).delete()
+    assert enqueue_lost() == 1
+    [check] = queued(RECONCILE_JOB, delivery.pk)
+    assert check.run_after == delivery.next_attempt_at
 
 
 def test_a_500_with_a_huge_body_is_cut_short_in_the_message(
@@ -642,3 +647,32 @@ def test_a_failed_post_scheduled_again_publishes_only_where_it_failed(
     assert mastodon.version.number == 2
     assert len(bluesky_target.posts()) == 1
     assert len(mastodon_target.posts()) == 1
+
+
+def test_an_account_never_connected_fails_with_what_to_do(
+    publishing: Publishing, cast: Any
+) -> None:
+    post = publishing.scheduled("Nowhere to go")
+    publishing.run_jobs()
+    delivery = delivery_of(post)
+    assert (delivery.state, delivery.attempts) == ("failed", 0)
+    assert delivery.last_error == (
+        f"{cast.bluesky} is not connected: a lead or security officer must connect it "
+        "(Accounts → Connect, or `postguard account-connect`)"
+    )
+    assert state_of(post) == State.FAILED
+
+
+def test_a_job_that_keeps_crashing_is_not_queued_again_on_every_sweep(
+    publishing: Publishing, cast: Any
+) -> None:
+    post = publishing.scheduled("Crash loop")
+    Job.objects.filter(name=PUBLISH_JOB).update(
+        state=Job.State.FAILED, finished_at=timezone.now(), last_error="RuntimeError: bug"
+    )
+    assert enqueue_lost() == 0
+    Job.objects.filter(name=PUBLISH_JOB).update(
+        finished_at=timezone.now() - dt.timedelta(seconds=publisher.CRASHED_JOB_PAUSE_SECONDS + 1)
+    )
+    assert enqueue_lost() == 1
+    assert len(queued(PUBLISH_JOB, post.pk)) == 1

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Final
 
 from django.conf import settings
@@ -28,7 +26,6 @@ from postguard.audit.log import audit_context
 from postguard.connectors.base import (
     Connector,
     ConnectorError,
-    MediaItem,
     OutcomeUnknownError,
     PermanentError,
     PublishRequest,
@@ -42,8 +39,7 @@ from postguard.jobs.runner import enqueue, handler, periodic, worker_name
 from postguard.publishing import outcomes
 from postguard.publishing.connections import ConnectError, connector_for, mark_broken
 from postguard.publishing.models import Delivery, Pause, active_pause
-from postguard.vetting.images.load import ImageError
-from postguard.vetting.images.strip import strip
+from postguard.publishing.outgoing import MediaError, build_request
 from postguard.workflow.machine import IllegalTransitionError, post_targets, transition
 from postguard.workflow.models import Post, State
 
@@ -53,19 +49,11 @@ PUBLISH_JOB: Final = "publishing.publish"
 RECONCILE_JOB: Final = "publishing.reconcile"
 # How the Bluesky connector says a record key is taken by a different post.
 KEY_COLLIDED: Final = "two idempotency keys collided"
+# After a publish or reconcile job failed (its handler raised on every attempt), the periodic
+# check waits this long before queueing that post or delivery again.
+CRASHED_JOB_PAUSE_SECONDS: Final = 300
 
 D = Delivery.State
-_MIME: Final = {
-    "JPEG": "image/jpeg",
-    "PNG": "image/png",
-    "WEBP": "image/webp",
-    "GIF": "image/gif",
-    "HEIF": "image/heic",
-}
-
-
-class MediaError(ValueError):
-    """An approved image cannot be prepared for upload; the message says which and why."""
 
 
 def claim_seconds() -> int:
@@ -428,10 +416,7 @@ def enqueue_lost(now: dt.datetime | None = None) -> int:
     scopes = set(Pause.objects.active().values_list("account_id", flat=True))
     if None in scopes:
         return 0  # the whole organization is paused
-    live = (Job.State.QUEUED, Job.State.RUNNING)
-    busy = set(
-        Job.objects.filter(name=PUBLISH_JOB, state__in=live).values_list("object_id", flat=True)
-    )
+    busy = _busy(PUBLISH_JOB, now)
     due_posts = set(
         Post.objects.filter(state=State.SCHEDULED)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
@@ -449,9 +434,7 @@ def enqueue_lost(now: dt.datetime | None = None) -> int:
         with transaction.atomic():
             enqueue_publish(post)
         queued += 1
-    checking = set(
-        Job.objects.filter(name=RECONCILE_JOB, state__in=live).values_list("object_id", flat=True)
-    )
+    checking = _busy(RECONCILE_JOB, now)
     unconfirmed = Delivery.objects.filter(state=D.UNCONFIRMED, next_attempt_at__isnull=False)
     for delivery in unconfirmed.exclude(account_id__in=scopes).order_by("id"):
         if str(delivery.pk) in checking:
@@ -463,43 +446,10 @@ def enqueue_lost(now: dt.datetime | None = None) -> int:
     return queued
 
 
-# --- what goes out ------------------------------------------------------------------------------
-
-
-def build_request(delivery: Delivery, connector: Connector) -> PublishRequest:
-    """The approved version's text and images, each image stripped of metadata just now.
-
-    An image whose stored bytes no longer match the approved hash is refused: the approval
-    covers those bytes. A format the platform does not take (HEIC on Bluesky) goes as JPEG.
-    """
-    version = delivery.version
-    media = []
-    for number, image in enumerate(version.images.order_by("position"), start=1):
-        label = f"image {number} ({image.name})" if image.name else f"image {number}"
-        path = Path(settings.MEDIA_ROOT) / image.path
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise MediaError(
-                f"{label}: the stored file {image.path} cannot be read ({error.strerror}); "
-                "check MEDIA_ROOT, or upload the image again and have the post approved again"
-            ) from None
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != image.sha256:
-            raise MediaError(
-                f"{label}: the stored file {image.path} has changed since it was approved "
-                f"(sha256 {digest[:12]}…, approved {image.sha256[:12]}…); upload it again and "
-                "have the post approved again"
-            )
-        try:
-            stripped = strip(data, label)
-            mime = _MIME.get(stripped.format, "")
-            if mime not in connector.capabilities.image_types:
-                stripped = strip(data, label, target_format="JPEG")
-                mime = _MIME["JPEG"]
-        except ImageError as error:
-            raise MediaError(f"{label}: {error}") from None
-        media.append(MediaItem(data=stripped.data, mime_type=mime, alt=image.alt))
-    return PublishRequest(
-        text=version.text, idempotency_key=delivery.idempotency_key, media=tuple(media)
-    )
+def _busy(name: str, now: dt.datetime) -> set[str]:
+    """Object ids with a job of this name queued or running, or failed in the last few minutes
+    (a handler that keeps crashing is tried again every few minutes, not on every sweep)."""
+    recent = now - dt.timedelta(seconds=CRASHED_JOB_PAUSE_SECONDS)
+    live = Q(state__in=(Job.State.QUEUED, Job.State.RUNNING))
+    crashed = Q(state=Job.State.FAILED, finished_at__gte=recent)
+    return set(Job.objects.filter(live | crashed, name=name).values_list("object_id", flat=True))
