@@ -32,11 +32,13 @@ system:
 servers:
 	@bash tools/install-platform-servers.sh
 
-## run: install, migrate, load the demo organization, serve with the embedded worker
+## run: install, migrate, load the demo organization, serve with the embedded worker and a
+## local Bluesky PDS (development only; without Node/npm the demo runs and says Bluesky is off)
 run: install
 	$(BIN)/postguard migrate --no-input
 	$(BIN)/postguard demo
-	$(BIN)/postguard serve
+	@bash tools/install-platform-servers.sh || echo "make run: the local Bluesky PDS could not be installed (the reason is above); the demo runs without it"
+	$(BIN)/postguard demo-serve
 
 ## test: install everything and run the whole suite on SQLite, then the database tests on PostgreSQL
 test: install system servers lint test-sqlite test-postgres
