@@ -150,3 +150,14 @@ def test_demo_serve_needs_the_demo(db: Any) -> None:
         "postguard demo-serve: error: the demo organization is not loaded; run `postguard "
         "demo` first\n"
     )
+
+
+def test_demo_serve_refuses_production(db: Any, settings: Any) -> None:
+    settings.PRODUCTION = True
+    load_demo()
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("demo_serve", stdout=io.StringIO(), stderr=err)
+    assert exit_.value.code == 2
+    assert "demo-serve is for development only" in err.getvalue()
+    assert "in production run `postguard serve`" in err.getvalue()
