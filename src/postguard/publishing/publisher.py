@@ -58,7 +58,9 @@ D = Delivery.State
 
 def claim_seconds() -> int:
     """How long a delivery claim holds: longer than every call one attempt makes can take."""
-    return max(120, 10 * int(settings.PLATFORM_TIMEOUT_SECONDS))
+    # One attempt makes at most about a dozen calls (sign-in, a lookup, four image uploads, the
+    # post, a lookup after an unknown outcome), each bounded by the platform timeout.
+    return max(60, 12 * int(settings.PLATFORM_TIMEOUT_SECONDS))
 
 
 # --- enqueueing ---------------------------------------------------------------------------------
