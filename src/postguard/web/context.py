@@ -15,6 +15,7 @@ NAVIGATION: tuple[tuple[str, str, str], ...] = (
     ("Posts", "web:posts", "post.view"),
     ("Schedule", "web:schedule", "post.view"),
     ("Archive", "web:archive", "archive.view"),
+    ("Publishing", "web:publishing", "account.view"),
     ("Posture", "web:posture", "posture.view"),
     ("Accounts", "web:accounts", "account.view"),
     ("People", "web:people", "person.view"),
