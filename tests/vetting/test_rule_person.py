@@ -59,6 +59,7 @@ WITH_MODEL = [
     # social media: lowercase names, but not a thing after "the"; shouting; other languages
     ("so proud of diego today", ["diego"]),
     ("Parking is right across from the marina.", []),
+    ("where's kishan? haven't seen him all week", ["kishan"]),
     ("YASSSSS the library is open late tonight!", []),
     ("Lom zem thiab muaj ntau yam kawm kawg. Keep up the good work!", []),
     # the one spoken to, and a speaker; never an everyday word in those places

@@ -249,8 +249,19 @@ class SpacyNameFinder:
             return False  # "Lom zem thiab muaj", "Ishawna dem duty": lowercase words, no name
         if all(t.islower() for t in tokens):
             # A lowercase "name" must contain a word that is a name and not an everyday word.
+            # A lowercase "name" must contain a word that is a name and not an everyday word,
+            # or be one word in no dictionary, as social media writes names ("kishan").
             return any(
                 (f in lists.first or f in lists.last) and not lists.is_common(f) for f in folded
+            ) or (
+                len(folded) == 1
+                and len(folded[0]) > 3
+                and not lists.is_common(folded[0])
+                and not _compound_word(folded[0], lists)
+                and folded[0] not in {"http", "https", "www"}
+                and not _after_determiner(text, start)
+                and not _after_place_word(text, start)
+                and text[start - 1 : start] not in {'"', "“", "'"}
             )
         return True
 
@@ -475,6 +486,14 @@ def _after_title_word(text: str, start: int) -> bool:
 
 
 _TO_A_PLACE = frozenset({"in", "at", "from", "near", "to", "into", "towards", "via"})
+
+
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "your", "its"})
+
+
+def _after_determiner(text: str, start: int) -> bool:
+    before = text[:start].split()[-1:]
+    return bool(before) and before[0].lower() in _DETERMINERS
 
 
 def _after_place_word(text: str, start: int) -> bool:
