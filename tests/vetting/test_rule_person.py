@@ -56,6 +56,8 @@ WITH_MODEL = [
     # a listed surname capitalised mid-sentence, even when it is also a word ("morales")
     ("We all agreed that Morales was the best coach this season.", ["Morales"]),
     ("Mrs. Schwarz flew to Coles on Sunday morning.", ["Schwarz"]),
+    ("But Morales is the best coach we ever had.", ["Morales"]),
+    ("Bruh the line at the DMV is long today", []),
     # social media: lowercase names, but not a thing after "the"; shouting; other languages
     ("so proud of diego today", ["diego"]),
     ("Parking is right across from the marina.", []),

@@ -162,6 +162,10 @@ NOT_NAMES = frozenset(
         "bolivia", "ecuador", "venezuela", "cuba", "jamaica", "german", "french", "spanish",
         "italian", "english", "irish", "greek", "danish", "swedish", "finnish", "polish",
         "american", "canadian", "mexican", "brazilian", "chinese", "japanese", "korean",
+        # social media's interjections and slang, capitalised at the start of a post
+        "bruh", "brah", "bruv", "woah", "woaw", "whoa", "hurray", "hooray", "yay", "ps", "moi",
+        "lmao", "lmfao", "rofl", "smh", "tbh", "idk", "omfg", "wtf", "yall", "aww", "haha",
+        "hahaha", "lololol", "yass", "yasss", "ayy", "ayye", "fam", "homie",
     }
 )  # fmt: skip
 # Words that make a capitalised sequence a street, a place or a company, not a person.

@@ -482,7 +482,12 @@ def _inside_token(text: str, start: int, end: int) -> bool:
 def _after_title_word(text: str, start: int) -> bool:
     """A capitalised word right before: part of a title or a headline ("Guest Wi-Fi")."""
     before = text[:start].split()[-1:]
-    return bool(before) and before[0][:1].isupper()
+    return (
+        bool(before)
+        and before[0][:1].isupper()
+        and fold(before[0]) not in FUNCTION_WORDS  # "But Morales is": a sentence opener
+        and before[0] != "I"
+    )
 
 
 _TO_A_PLACE = frozenset({"in", "at", "from", "near", "to", "into", "towards", "via"})
