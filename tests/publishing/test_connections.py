@@ -159,8 +159,9 @@ def test_a_bluesky_connection_needs_the_handle(cast: Any, pds: PdsServer, keyed:
 def test_without_a_credentials_key_connecting_says_how_to_make_one(
     cast: Any, pds: PdsServer, account: BlueskyAccount, settings: Any, monkeypatch: Any
 ) -> None:
-    monkeypatch.delenv("POSTGUARD_CREDENTIALS_KEY", raising=False)
-    monkeypatch.delenv("POSTGUARD_CREDENTIALS_KEY_FILE", raising=False)
+    for name in ("POSTGUARD_CREDENTIALS_KEY", "POSTGUARD_CREDENTIALS_KEY_FILE"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     settings.PLATFORM_ALLOW_LOOPBACK = True
     answer = on_device(cast, cast.lola).post(
         f"/accounts/{cast.bluesky.pk}/connection/",
@@ -213,12 +214,24 @@ def test_connecting_on_a_device_that_is_not_enrolled_is_refused(
     assert not Connection.objects.exists()
 
 
-def test_connecting_asks_for_the_password_again(cast: Any, keyed: str) -> None:
+def test_connecting_asks_for_the_password_again_without_keeping_the_secret(
+    cast: Any, keyed: str
+) -> None:
+    from django.contrib.sessions.models import Session
+
     client = on_device(cast, cast.lola, reauthenticated=False)
-    for path in ("connection/", "connection/disconnect/"):
-        answer = client.post(f"/accounts/{cast.bluesky.pk}/{path}", {"secret": "x"})
-        assert answer.status_code == 302
-        assert answer["Location"].startswith("/auth/reauthenticate/")
+    url = f"/accounts/{cast.bluesky.pk}/connection/"
+    assert client.get(url)["Location"] == f"/auth/reauthenticate/?next={url.replace('/', '%2F')}"
+    answer = client.post(url, {"service_url": "https://bsky.social", "secret": "kept-nowhere-1"})
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/auth/reauthenticate/")
+    # allauth would replay a POST after the password is confirmed by keeping it in the
+    # session; this form is not replayed, so the secret is in no session.
+    for session in Session.objects.all():
+        assert "kept-nowhere-1" not in json.dumps(session.get_decoded(), default=str)
+    disconnect = client.post(f"{url}disconnect/")
+    assert disconnect.status_code == 302
+    assert disconnect["Location"].startswith("/auth/reauthenticate/")
 
 
 def test_a_broken_connection_says_why_and_offers_reconnect_then_disconnect_is_audited(
@@ -497,4 +510,21 @@ def test_the_command_as_an_editor_is_denied(
     )
     assert code == 3
     assert "permission denied: Eddie <eddie@example.gov> may not account.connect on " in err
+    assert not Connection.objects.exists()
+
+
+def test_a_misconfigured_key_is_a_precise_message_not_a_crash(
+    cast: Any, pds: PdsServer, account: BlueskyAccount, keyed: str, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("POSTGUARD_CREDENTIALS_KEY_FILE", "/nonexistent")
+    body = {"service_url": pds.url, "login": account.handle, "secret": account.app_password}
+    page = on_device(cast, cast.lola).post(f"/accounts/{cast.bluesky.pk}/connection/", body)
+    assert page.status_code == 400
+    assert (
+        "POSTGUARD_CREDENTIALS_KEY and POSTGUARD_CREDENTIALS_KEY_FILE are both set; set only "
+        "one of them"
+    ) in page.content.decode()
+    answer = put(on_device(cast, cast.sam), cast.bluesky.pk, body)
+    assert answer.status_code == 400
+    assert "are both set" in answer.json()["detail"]
     assert not Connection.objects.exists()

@@ -29,8 +29,11 @@ KEY = "POSTGUARD_CREDENTIALS_KEY"
 @pytest.fixture
 def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     """No key configured; whatever the code under test sets is undone afterwards."""
-    monkeypatch.delenv(KEY, raising=False)
-    monkeypatch.delenv(f"{KEY}_FILE", raising=False)
+    # setenv first so that monkeypatch restores the variables' absence afterwards, also when
+    # the code under test sets them (delenv of an unset variable records nothing).
+    for name in (KEY, f"{KEY}_FILE"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

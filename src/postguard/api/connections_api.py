@@ -21,6 +21,7 @@ from postguard.core.permissions import require
 from postguard.publishing.connections import ConnectError, connect, disconnect
 from postguard.publishing.models import Connection
 from postguard.registry.models import PlatformAccount
+from postguard.settings.env import SettingError
 
 router = Router(tags=["connections"])
 
@@ -124,7 +125,7 @@ def put_connection(request: HttpRequest, account_id: int, payload: ConnectionIn)
             actor=request.user,
             request=request,
         )
-    except ConnectError as error:
+    except (ConnectError, SettingError) as error:
         raise FieldError([("body.secret", str(error))], detail=str(error)) from None
     return status(account)
 

@@ -4,12 +4,15 @@ The form takes the server address, the login (Bluesky handle) and the app passwo
 token; `publishing.connections.connect()` checks it with the platform and stores it encrypted.
 The secret is a password input that is never rendered back (not even after an error), the
 view hides it from error reports, and it never reaches a page, a log or the audit log.
-Connecting and disconnecting ask for the password again (like grants and tokens).
+Connecting and disconnecting ask for the password again (like grants and tokens); a connect
+form posted after that window closed is not replayed (that would keep the secret in the
+session): the person confirms the password and types the secret again.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +28,7 @@ from postguard.core.permissions import can, require
 from postguard.publishing.connections import ConnectError, connect, disconnect
 from postguard.publishing.models import Connection
 from postguard.registry.models import PlatformAccount
+from postguard.settings.env import SettingError
 from postguard.web.security import sensitive
 
 # Where each platform's accounts usually live: the form's starting value.
@@ -90,11 +94,29 @@ def _account(request: HttpRequest, pk: int) -> PlatformAccount:
     return get_object_or_404(accounts, pk=pk)
 
 
+def _reauthenticate_first(request: HttpRequest) -> HttpResponse | None:
+    """Like @sensitive, but never keeps the request: allauth's replay would store the POSTed
+    secret in the session until the password is confirmed. The form is simply shown again."""
+    from allauth.account.internal.flows.reauthentication import did_recently_reauthenticate
+
+    if did_recently_reauthenticate(request):
+        return None
+    if request.method == "POST":
+        messages.info(
+            request,
+            "Confirm your password first; then type the app password or token again "
+            "(it was not kept).",
+        )
+    return redirect(f"{reverse('account_reauthenticate')}?{urlencode({'next': request.path})}")
+
+
 @login_required
 @sensitive_post_parameters(SECRET_FIELD)
-@sensitive
 def connection_page(request: HttpRequest, pk: int) -> HttpResponse:
     account = _account(request, pk)
+    asked = _reauthenticate_first(request)
+    if asked is not None:
+        return asked
     require(request.user, "account.connect", account, request=request)
     existing = Connection.objects.filter(account=account).first()
     initial = {
@@ -114,7 +136,7 @@ def connection_page(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 request=request,
             )
-        except ConnectError as error:
+        except (ConnectError, SettingError) as error:
             form.add_error(None, str(error))
         else:
             who = connection.remote_handle or connection.remote_id
