@@ -252,6 +252,8 @@ _CUES_AFTER = (
     "answered", "whispered", "laughed", "smiled", "cried", "lives", "lived", "began", "spent",
     "married", "graduated", "works", "worked", "studied", "believes", "thinks", "loves",
     "hates", "wants", "knows", "feels", "died", "retired", "joined", "vive", "trabaja",
+    "looks", "sounds", "talks", "talked", "sings", "sang", "thought", "likes", "liked",
+    "needs", "hugged", "kissed", "laughs", "smiles", "cries", "deserves", "deserved",
 )  # fmt: skip
 
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*\.?|\d+|[^\w\s]", re.UNICODE)
