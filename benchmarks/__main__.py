@@ -32,6 +32,8 @@ BENCHMARKS: list[str] = [
     # --- image benchmarks: add "benchmarks.images" here (owned by the images work; its module
     # --- has the same `run() -> Section` shape and a `bench:images` marker pair in README.md)
     "benchmarks.images",
+    # publishing throughput and lateness to the local platform servers (its own servers)
+    "benchmarks.publishing",
 ]
 
 VERSIONS = (
