@@ -15,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from types import TracebackType
+from typing import Self
 
 import regex  # type: ignore[import-untyped]  # regex ships no type information
 
@@ -155,6 +157,9 @@ class RemotePost:
     edited: bool | None = None
     version: str = ""
     idempotency_key: str | None = None  # when the platform shows which key made it
+    # The platform's id of the account that posted it (Bluesky: the repo DID; Mastodon: the
+    # account id), to tell a post of this account from another's; empty when not said.
+    author: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +175,11 @@ class AccountInfo:
 
 
 class Connector(abc.ABC):
-    """One platform account. Instances are not shared between threads."""
+    """One platform account. Instances are not shared between threads.
+
+    A connector owns the HTTP client it was built with: `close()` (or a `with` block) releases
+    its connections once the caller is done with it.
+    """
 
     platform: str
     capabilities: Capabilities
@@ -202,6 +211,20 @@ class Connector(abc.ABC):
     def check(self, request: PublishRequest) -> None:
         """Refuse, before any network call, a post the platform would reject."""
         check_against(self.capabilities, request)
+
+    def close(self) -> None:  # noqa: B027  # optional: a connector holding nothing open has nothing to do
+        """Release what the connector holds open (its HTTP client); safe to call twice."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 # --- Shared helpers ---------------------------------------------------------------------------

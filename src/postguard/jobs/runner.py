@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Final
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -27,7 +28,9 @@ logger = logging.getLogger("postguard.jobs")
 Handler = Callable[[str], None]
 _HANDLERS: dict[str, Handler] = {}
 
-LOCK_SECONDS: Final = 300  # how long a claim holds before the sweep may hand the job on
+# How long a claim holds before the sweep may hand the job on: settings.JOB_LOCK_SECONDS
+# (POSTGUARD_JOB_LOCK_SECONDS); this is its default.
+LOCK_SECONDS: Final = 300
 RETRY_SECONDS: Final = (10, 60, 300)
 
 
@@ -103,8 +106,18 @@ def _notify(job_id: int) -> None:
         logger.exception("could not hand job %s to the backend; the sweep will retry", job_id)
 
 
-def claim(job_id: int, worker: str, *, lock_seconds: int = LOCK_SECONDS) -> bool:
-    """Take job `job_id` if it is queued and due; True only for the one worker that won it."""
+def lock_seconds_setting() -> int:
+    """How long a job claim holds: POSTGUARD_JOB_LOCK_SECONDS (settings.JOB_LOCK_SECONDS)."""
+    return int(settings.JOB_LOCK_SECONDS)
+
+
+def claim(job_id: int, worker: str, *, lock_seconds: int | None = None) -> bool:
+    """Take job `job_id` if it is queued and due; True only for the one worker that won it.
+
+    The claim holds `lock_seconds`, by default the POSTGUARD_JOB_LOCK_SECONDS setting.
+    """
+    if lock_seconds is None:
+        lock_seconds = lock_seconds_setting()
     now = timezone.now()
     won = Job.objects.filter(pk=job_id, state=Job.State.QUEUED, run_after__lte=now).update(
         state=Job.State.RUNNING,
@@ -123,7 +136,7 @@ def due_ids(limit: int = 20) -> list[int]:
     )
 
 
-def claim_next(worker: str, *, lock_seconds: int = LOCK_SECONDS) -> int | None:
+def claim_next(worker: str, *, lock_seconds: int | None = None) -> int | None:
     """Claim the oldest due job; losing a race on one row just moves on to the next."""
     for job_id in due_ids():
         if claim(job_id, worker, lock_seconds=lock_seconds):

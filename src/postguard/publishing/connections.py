@@ -73,9 +73,9 @@ def connect(
     """
     require(actor, "account.connect", account, request=request)
     key = cipher()
-    connector = _build(account, service_url, login, secret)
     try:
-        info = connector.verify_credentials()
+        with _build(account, service_url, login, secret) as connector:
+            info = connector.verify_credentials()
     except ConnectorError as error:
         raise ConnectError(
             f"{account}: the platform did not accept these credentials ({error.message}); "
@@ -113,6 +113,9 @@ def connect(
 
 def connector_for(account: PlatformAccount) -> Connector:
     """The connector signed in as this account. For the publisher and the integrity watch only.
+
+    The caller closes it (`with connector_for(account) as connector:`): it holds its own HTTP
+    client.
 
     Raises ConnectError when the account is not connected, its connection is broken, or its
     credential does not decrypt with the configured keys.

@@ -96,15 +96,16 @@ def check_account(account: PlatformAccount) -> CheckResult:
         logger.warning("integrity check of %s skipped: %s", account, error)
         return result
     connection = Connection.objects.get(account=account)
-    try:
-        recent = connector.recent(RECENT_LIMIT)
-    except ConnectorError as error:
-        result.errors.append(f"{account}: listing its latest posts failed: {error}")
-        logger.warning("integrity check of %s: listing failed: %s", account, error)
-    else:
-        result.listed = len(recent)
-        _unknown_posts(account, connection, recent, result)
-    _recheck_published(account, connector, result)
+    with connector:  # closes its HTTP client whatever happens
+        try:
+            recent = connector.recent(RECENT_LIMIT)
+        except ConnectorError as error:
+            result.errors.append(f"{account}: listing its latest posts failed: {error}")
+            logger.warning("integrity check of %s: listing failed: %s", account, error)
+        else:
+            result.listed = len(recent)
+            _unknown_posts(account, connection, recent, result)
+        _recheck_published(account, connector, result)
     return result
 
 

@@ -226,12 +226,25 @@ def _deliver(delivery_id: int, worker: str) -> None:
     interrupted = delivery.state == D.SENDING
     try:
         connector = connector_for(delivery.account)
+    except (ConnectError, UnsupportedPlatformError) as error:
+        _unsendable(delivery, worker, interrupted, error)
+        return
+    with connector:  # closes its HTTP client whatever happens
+        _deliver_with(delivery, worker, connector, interrupted)
+
+
+def _unsendable(delivery: Delivery, worker: str, interrupted: bool, error: Exception) -> None:
+    if interrupted:
+        _check_later(delivery, worker, f"cannot look for the post: {error}")
+    else:
+        outcomes.failed(delivery, worker, str(error))
+
+
+def _deliver_with(delivery: Delivery, worker: str, connector: Connector, interrupted: bool) -> None:
+    try:
         request = build_request(delivery, connector)
-    except (ConnectError, UnsupportedPlatformError, MediaError) as error:
-        if interrupted:
-            _check_later(delivery, worker, f"cannot look for the post: {error}")
-        else:
-            outcomes.failed(delivery, worker, str(error))
+    except MediaError as error:
+        _unsendable(delivery, worker, interrupted, error)
         return
     if interrupted:
         try:
@@ -382,8 +395,17 @@ def reconcile_delivery(delivery_id: int, *, worker: str | None = None) -> None:
         return
     try:
         connector = connector_for(delivery.account)
+    except (ConnectError, UnsupportedPlatformError) as error:
+        _check_later(delivery, worker, f"cannot look for the post: {error}")
+        return
+    with connector:  # closes its HTTP client whatever happens
+        _reconcile_with(delivery, worker, connector)
+
+
+def _reconcile_with(delivery: Delivery, worker: str, connector: Connector) -> None:
+    try:
         request = build_request(delivery, connector)
-    except (ConnectError, UnsupportedPlatformError, MediaError) as error:
+    except MediaError as error:
         _check_later(delivery, worker, f"cannot look for the post: {error}")
         return
     try:

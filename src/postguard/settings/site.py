@@ -228,6 +228,10 @@ if JOBS_BACKEND == "celery" and BROKER_URL is None:
         "POSTGUARD_JOBS_BACKEND=celery needs POSTGUARD_BROKER_URL (or POSTGUARD_BROKER_URL_FILE), "
         "e.g. redis://127.0.0.1:6379/0 or amqp://user:password@host:5672//"
     )
+# How long a worker's claim on a job holds (seconds): a worker killed mid-job keeps it locked
+# this long before the sweep hands it to another, so it bounds the lateness after a crash; it
+# must exceed the longest job, or a slow job is handed on while it still runs.
+JOB_LOCK_SECONDS = env.integer("POSTGUARD_JOB_LOCK_SECONDS", 300, minimum=10, maximum=86400)
 
 # --- Platform connectors ----------------------------------------------------------------------
 # Platform servers on the organization's own network (or this machine) must be allowed by name:

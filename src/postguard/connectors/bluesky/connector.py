@@ -153,6 +153,10 @@ class BlueskyConnector(Connector):
     def __repr__(self) -> str:
         return f"BlueskyConnector(@{self.handle} on {self.service_url})"
 
+    def close(self) -> None:
+        """Close the HTTP client this connector was built with (the SDK shares it)."""
+        self._http.close()
+
     # --- the interface ------------------------------------------------------------------
 
     def verify_credentials(self) -> AccountInfo:
@@ -328,6 +332,7 @@ class BlueskyConnector(Connector):
             media=tuple(media),
             edited=None,
             version=record.cid or "",
+            author=parse_post_uri(record.uri)[0],
         )
 
     def _web_url(self, uri: str) -> str:

@@ -115,6 +115,7 @@ class MastodonConnector(Connector):
     ) -> None:
         self.instance_url = instance_url.rstrip("/")
         self.visibility = visibility
+        self._http = http
         self._adapter = RequestsAdapter(http, platform=PLATFORM)
         self._api = Mastodon(
             access_token=access_token.reveal(),
@@ -129,6 +130,10 @@ class MastodonConnector(Connector):
 
     def __repr__(self) -> str:
         return f"MastodonConnector({self.instance_url})"
+
+    def close(self) -> None:
+        """Close the HTTP client this connector was built with (the requests adapter's)."""
+        self._http.close()
 
     # --- the interface ------------------------------------------------------------------
 
@@ -276,6 +281,7 @@ class MastodonConnector(Connector):
             media=media,
             edited=status.edited_at is not None,
             version=result.version,
+            author=str(status.account.id) if status.get("account") else "",
         )
 
     def _call(
