@@ -57,6 +57,11 @@ WITH_MODEL = [
     ("We all agreed that Morales was the best coach this season.", ["Morales"]),
     ("Mrs. Schwarz flew to Coles on Sunday morning.", ["Schwarz"]),
     ("But Morales is the best coach we ever had.", ["Morales"]),
+    # a name that is also a word, opening a sentence: a person only when one follows
+    ("Ann is one of the kindest volunteers we have.", ["Ann"]),
+    ("Bill is due on the 15th.", []),
+    ("Grant is available for nonprofits until May.", []),
+    ("Chase is closed on Monday.", []),
     ("Bruh the line at the DMV is long today", []),
     # social media: lowercase names, but not a thing after "the"; shouting; other languages
     ("so proud of diego today", ["diego"]),

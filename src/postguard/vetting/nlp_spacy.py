@@ -210,6 +210,18 @@ class SpacyNameFinder:
             and not _after_place_word(text, start)
         ):
             return True  # mid-sentence and capitalised, a listed name: "But Morales is", "Trump's"
+        if (
+            len(tokens) == 1
+            and not spanish
+            and tokens[0][:1].isupper()
+            and tokens[0][1:].islower()
+            and (folded[0] in lists.first or folded[0] in lists.last)
+            and folded[0] not in NOT_NAMES
+            and folded[0] not in FUNCTION_WORDS
+            and _opens_sentence(text, start)
+            and _PERSON_NEXT.match(text, end)
+        ):
+            return True  # the model's person opening a sentence: "Bill is so right", "Harry got"
         if all(lists.is_common(f) or f in HONORIFICS for f in folded) and not any(
             first_name(f, t) and f in lists.frequent_first
             for f, t in zip(folded, tokens, strict=True)
@@ -477,6 +489,13 @@ def _inside_token(text: str, start: int, end: int) -> bool:
         or after.isalnum()
         or after in glue
     )
+
+
+# What follows a person who opens a sentence: "Harry got shot", "Trump's a stud", "Ann is one of".
+_PERSON_NEXT = re.compile(
+    r"\s*(?:['’]\s*s\b|(?:is|was|has|had|got|will|did|does)\b(?!\s+(?:due|available|open|"
+    r"closed|here|now|on|off|back|coming|over|out|in|a|an|the)\b))",
+)
 
 
 def _after_title_word(text: str, start: int) -> bool:
