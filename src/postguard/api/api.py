@@ -13,6 +13,7 @@ from postguard.api.archive_api import router as archive_router
 from postguard.api.audit_api import router as audit_router
 from postguard.api.auth import SessionAuth, TokenAuth
 from postguard.api.connections_api import router as connections_router
+from postguard.api.deliveries_api import router as deliveries_router
 from postguard.api.models import ApiToken
 from postguard.api.policy_api import router as policy_router
 from postguard.api.posts_api import router as posts_router
@@ -97,3 +98,4 @@ api.add_router("/", posts_router)
 api.add_router("/", publishing_router)
 api.add_router("/", archive_router)
 api.add_router("/", connections_router)
+api.add_router("/", deliveries_router)

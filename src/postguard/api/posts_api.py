@@ -70,6 +70,7 @@ class ApprovalOut(Schema):
 class DeliveryOut(Schema):
     """The post on one target account: where it landed, or what went wrong."""
 
+    id: int = Field(description="the delivery's id (POST /deliveries/{id}/resolve)")
     account: int
     account_name: str
     state: str = Field(description="pending, sending, waiting, unconfirmed, published or failed")
@@ -159,6 +160,7 @@ def _out(post: Post) -> PostOut:
         missing_approvals=services.missing_approvals(post) if post.state == "in_review" else [],
         deliveries=[
             DeliveryOut(
+                id=d.pk,
                 account=d.account_id,
                 account_name=str(d.account),
                 state=d.state,

@@ -99,6 +99,8 @@ ACTIONS: Final[dict[str, Action]] = {
     "post.publish": _a(LEAD, EDITOR, device="publish"),
     "publishing.pause": _a(LEAD, SECURITY, SYSTEM),
     "publishing.resume": _a(LEAD, SECURITY, SYSTEM),
+    # a person who checked the platform by hand settles a delivery Postguard cannot confirm
+    "publishing.resolve": _a(LEAD, SECURITY, SYSTEM, device="publish"),
     # connected accounts: storing a platform credential, re-encrypting them all with a new key
     "account.connect": _a(LEAD, SECURITY, SYSTEM, device="publish"),
     "credentials.rotate": _a(LEAD, SECURITY, SYSTEM),

@@ -23,6 +23,7 @@ from postguard.web.views import (
     posts,
     posture,
     publishing_controls,
+    resolve,
     schedule,
 )
 
@@ -101,6 +102,7 @@ web_patterns = [
         "publishing/pauses/<int:pk>/resume/", publishing_controls.resume_pause, name="pause_resume"
     ),
     path("publishing/alerts/", publishing_controls.alerts, name="integrity_alerts"),
+    path("deliveries/<int:pk>/resolve/", resolve.resolve_delivery, name="delivery_resolve"),
     path(
         "publishing/alerts/<int:pk>/acknowledge/",
         publishing_controls.acknowledge_alert,
