@@ -420,3 +420,29 @@ def test_adding_a_person_mails_the_invitation_and_answers_without_the_link(world
     [invitation] = mail.outbox
     assert "/auth/password/reset/key/" in invitation.body
     assert b"/auth/password/reset/key/" not in response.content
+
+
+# Resolving an unconfirmed delivery by hand (publishing.resolve: leads and security, device
+# class "publish"), from enrolled devices so the role rule shows; nothing changes when refused.
+RESOLVE = {"default": 403, "nora": 404, "ollie": 404, "sam": 200, "lola": 200}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_resolve_permissions(cast: Any, who: str) -> None:
+    from tests.publishing.test_resolve_web import on_device, unconfirmed_delivery
+
+    delivery = unconfirmed_delivery(cast)
+    user = None if who == "anonymous" else getattr(cast, who)
+    client = on_device(user)  # enrolling the device is audited too
+    before = AuditEvent.objects.count()
+    response = client.post(
+        f"/api/v1/deliveries/{delivery.pk}/resolve",
+        json.dumps({"not_there": True, "note": "checked the profile by hand"}),
+        content_type="application/json",
+    )
+    want = expected(RESOLVE, who)
+    assert response.status_code == want, response.content
+    delivery.refresh_from_db()
+    assert delivery.state == ("failed" if want == 200 else "unconfirmed")
+    if want >= 400:
+        assert AuditEvent.objects.count() == before

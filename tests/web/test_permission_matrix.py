@@ -186,3 +186,25 @@ def test_the_mfa_gate_page_lists_the_setup_options(world: World) -> None:
     assert b"passkey" in response.content
     # Someone who does not need it is sent on to the dashboard.
     assert signed_in(world.cast.nora).get("/mfa-required/").status_code == 302
+
+
+# Resolving an unconfirmed delivery by hand (publishing.resolve: leads and security, device
+# class "publish"), from enrolled devices so the role rule shows; tests/publishing/
+# test_resolve_web.py has the stories.
+RESOLVE_PAGE = {"default": 403, "nora": 404, "ollie": 404, "sam": 200, "lola": 200}
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_resolve_page_permissions(cast: Any, who: str) -> None:
+    from tests.publishing.test_resolve_web import on_device, unconfirmed_delivery
+
+    delivery = unconfirmed_delivery(cast)
+    user = None if who == "anonymous" else getattr(cast, who)
+    response = on_device(user).get(f"/deliveries/{delivery.pk}/resolve/")
+    want = expected(RESOLVE_PAGE, who)
+    if want == LOGIN:
+        assert response["Location"].startswith("/auth/login/")
+    elif want == GATE:
+        assert response["Location"] == "/mfa-required/"
+    else:
+        assert response.status_code == want
