@@ -62,6 +62,8 @@ WITH_MODEL = [
     ("Bill is due on the 15th.", []),
     ("Grant is available for nonprofits until May.", []),
     ("Chase is closed on Monday.", []),
+    ("Marta Palermo - Head of Volunteers", ["Marta Palermo"]),
+    ("Drove to Los Angeles with Maria Lopez", ["Maria Lopez"]),
     ("Bruh the line at the DMV is long today", []),
     # social media: lowercase names, but not a thing after "the"; shouting; other languages
     ("so proud of diego today", ["diego"]),

@@ -193,6 +193,8 @@ ABBREVIATED_HONORIFICS = frozenset(
 # Words before a name that make it a place: "Lake Nelson", "Fort Lee", "San José".
 PLACE_BEFORE = frozenset(
     {
+        "los",  # "Los Angeles", "Las Vegas"
+        "las",
         "lake",
         "mount",
         "mt",

@@ -130,7 +130,12 @@ class SpacyNameFinder:
             for part in _sentence_parts(text, ent_start, ent_end):
                 start, end = _trim(text, *part)
                 start = _skip_function_words(text, start, end)
-                if end <= start or masked.overlaps(start, end) or _inside_token(text, start, end):
+                if (
+                    end <= start
+                    or masked.overlaps(start, end)
+                    or _inside_token(text, start, end)
+                    or _HALF_A_COMPOUND.match(text, end)  # "Nye-on cat": half of a compound word
+                ):
                     continue
                 if not self._plausible_person(text, start, end, spanish=spanish):
                     continue
@@ -297,6 +302,7 @@ _MASKED = re.compile(
 )
 
 
+_HALF_A_COMPOUND = re.compile(r"-[a-z]")
 _ELONGATED = re.compile(r"([^\W\d_])\1\1", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
@@ -329,8 +335,8 @@ def looks_spanish(text: str) -> bool:
 
 # Where a sentence, a line or a field ends: ". ", a line break, and the separators of pasted
 # signatures and forms (">Ella H. Snider >Otc Markets", "Freja Clausen ??? Opencounter", two
-# or more spaces between fields).
-_PART_BREAK = re.compile(r"\?{2,}\s*|[.!?]\s+|\n|\s*[>|•]\s*|\s{2,}")
+# or more spaces between fields, a dash between spaces: "Marta Palermo - Head of Volunteers").
+_PART_BREAK = re.compile(r"\?{2,}\s*|[.!?]\s+|\n|\s*[>|•]\s*|\s+[-–—]\s+|\s{2,}")
 
 
 def _sentence_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -528,7 +534,7 @@ def _after_place_word(text: str, start: int) -> bool:
 
 def _opens_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip(" \t\"'“‘(")
-    return not before or before[-1] in ".!?:;\n…"
+    return not before or before[-1] in ".!?:;\n…-–—>|"  # a field after a dash opens too
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
