@@ -260,6 +260,7 @@ def run_environment(
         environ["RELIABILITY_QUEUE"] = queue
     if lock_seconds:
         environ["RELIABILITY_LOCK_SECONDS"] = str(lock_seconds)
+        environ["POSTGUARD_JOB_LOCK_SECONDS"] = str(lock_seconds)
     if sweep_seconds:
         environ["RELIABILITY_SWEEP_SECONDS"] = str(sweep_seconds)
     return environ
@@ -571,6 +572,22 @@ def running_in(database: RunDatabase, pids: set[int]) -> tuple[list[str], list[s
 # --- the check ----------------------------------------------------------------------------------
 
 
+def delivery_events(database: RunDatabase) -> Counter[str]:
+    """How many times deliveries went waiting, unconfirmed, published, found after a lost
+    answer (the audit log's publishing.delivery.* events), and integrity alerts raised."""
+    counts: Counter[str] = Counter()
+    for action, after in database.rows(
+        "SELECT action, after FROM audit_auditevent WHERE action LIKE ?", ("publishing.delivery.%",)
+    ):
+        counts[action.removeprefix("publishing.delivery.")] += 1
+        details = json.loads(after) if isinstance(after, str) else (after or {})
+        if action.endswith(".published") and details.get("found"):
+            counts["found after a lost answer"] += 1
+    for (kind,) in database.rows("SELECT kind FROM publishing_integrityalert"):
+        counts[f"integrity alert {kind}"] += 1
+    return counts
+
+
 @dataclass
 class Verdict:
     problems: list[str]
@@ -818,6 +835,21 @@ class Scenario:
         if not hit[0] and not hit[1]:
             verdict.problems.append(
                 f"the kill of {victim.name} hit no running job: the run did not test a crash"
+            )
+        events = delivery_events(self.database)
+        self.note(f"delivery events: {dict(sorted(events.items()))}")
+        faults = self.faults_before + self.faults_after_kill
+        retryable = sum(f.count for f in faults if f.effect["type"] != "timeout")
+        timeouts = sum(f.count for f in faults if f.effect["type"] == "timeout")
+        if events["waiting"] < retryable:
+            verdict.problems.append(
+                f"the mock's {retryable} 429/503 faults should each have sent a delivery to "
+                f"wait; the audit log has {events['waiting']} waiting events"
+            )
+        if events["unconfirmed"] < timeouts:
+            verdict.problems.append(
+                f"the mock's {timeouts} timeouts should each have left a delivery unconfirmed; "
+                f"the audit log has {events['unconfirmed']} unconfirmed events"
             )
         not_published = deliveries - verdict.outcomes["published"]
         if not_published > injected:

@@ -12,8 +12,8 @@ bound instead of after the production waits:
   It stays several times longer than one platform call may take (POSTGUARD_PLATFORM_TIMEOUT).
 - RELIABILITY_SWEEP_SECONDS: how often the sweep runs (30 s in the embedded worker and in
   Celery beat).
-- RELIABILITY_PROFILE (the benchmark): a file to write a cProfile of the worker to when it
-  stops.
+- RELIABILITY_PROFILE (the benchmark): a file to write a cProfile of the worker's publish
+  and reconcile jobs to when it stops.
 - RELIABILITY_QUEUE: the Celery queue the run's processes send to and consume (a private one,
   so that a run never takes another run's messages on the same broker).
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "postguard.settings.site")
@@ -70,14 +71,40 @@ def main(argv: list[str]) -> int:
     profile_to = os.environ.get("RELIABILITY_PROFILE")
     if not profile_to:
         return run_management_command(argv)
-    # The benchmark's profile of one worker: written when the worker stops (SIGTERM).
-    import cProfile
-
-    profiler = cProfile.Profile()
+    profiler = _profile_publishing()
     try:
-        return int(profiler.runcall(run_management_command, argv))
+        return run_management_command(argv)
     finally:
         profiler.dump_stats(profile_to)
+
+
+def _profile_publishing() -> Any:
+    """The benchmark's profile: cProfile on only while a publish or reconcile job runs (not
+    the polling, not the integrity watch), written when the worker stops (SIGTERM).
+
+    The platform SDKs are imported first, as a long-running worker imported them long ago.
+    """
+    import cProfile
+
+    import postguard.connectors.bluesky
+    import postguard.connectors.mastodon  # noqa: F401
+    from postguard.jobs import runner
+
+    profiler = cProfile.Profile()
+
+    def profiled(inner: Callable[[str], None]) -> Callable[[str], None]:
+        def run(object_id: str) -> None:
+            profiler.enable()
+            try:
+                inner(object_id)
+            finally:
+                profiler.disable()
+
+        return run
+
+    for name in ("publishing.publish", "publishing.reconcile"):
+        runner._HANDLERS[name] = profiled(runner._HANDLERS[name])
+    return profiler
 
 
 if __name__ == "__main__":

@@ -102,8 +102,10 @@ def plan(spec: dict[str, Any], accounts: list[dict[str, Any]]) -> list[dict[str,
     posts = []
     for index in range(count):
         targets = [accounts[index % len(accounts)]["id"]]
-        if every and index % every == every - 1:
-            targets.append(accounts[(index + len(accounts) // 2) % len(accounts)]["id"])
+        if every and index % every == every - 1 and len(accounts) > 1:
+            # A second target, never the first one, spread over the other accounts.
+            step = 1 + (index // every) % (len(accounts) - 1)
+            targets.append(accounts[(index + step) % len(accounts)]["id"])
         posts.append(
             {
                 "index": index,
