@@ -32,6 +32,7 @@ def test_the_post_page_and_api_show_where_it_landed(
     assert answer.status_code == 200
     [shown] = answer.json()["deliveries"]
     assert shown == {
+        "id": delivery.pk,
         "account": cast.bluesky.pk,
         "account_name": str(cast.bluesky),
         "state": "published",
