@@ -69,6 +69,8 @@ WITH_MODEL = [
     ("so proud of diego today", ["diego"]),
     ("Parking is right across from the marina.", []),
     ("where's kishan? haven't seen him all week", ["kishan"]),
+    ("shoutout to rohan mehta for the photos", ["rohan mehta"]),
+    ("mehmood sahab never said a bad word", ["mehmood sahab"]),
     ("YASSSSS the library is open late tonight!", []),
     ("Lom zem thiab muaj ntau yam kawm kawg. Keep up the good work!", []),
     # the one spoken to, and a speaker; never an everyday word in those places

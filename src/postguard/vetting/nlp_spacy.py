@@ -259,7 +259,12 @@ class SpacyNameFinder:
             and f not in _PARTICLES
             and (
                 lists.is_common(f)
-                or (f not in lists.first and f not in lists.last and folded[0] not in lists.first)
+                or (
+                    f not in lists.first
+                    and f not in lists.last
+                    and folded[0] not in lists.first
+                    and not (len(tokens) == 2 and tokens[0].islower() and _rare(folded, lists))
+                )
             )
             for f, t in zip(folded[1:], tokens[1:], strict=True)
         ):
@@ -268,17 +273,21 @@ class SpacyNameFinder:
             # A lowercase "name" must contain a word that is a name and not an everyday word.
             # A lowercase "name" must contain a word that is a name and not an everyday word,
             # or be one word in no dictionary, as social media writes names ("kishan").
-            return any(
-                (f in lists.first or f in lists.last) and not lists.is_common(f) for f in folded
-            ) or (
-                len(folded) == 1
-                and len(folded[0]) > 3
-                and not lists.is_common(folded[0])
-                and not _compound_word(folded[0], lists)
-                and folded[0] not in {"http", "https", "www"}
-                and not _after_determiner(text, start)
-                and not _after_place_word(text, start)
-                and text[start - 1 : start] not in {'"', "“", "'"}
+            return (
+                any(
+                    (f in lists.first or f in lists.last) and not lists.is_common(f) for f in folded
+                )
+                or (len(folded) == 2 and _rare(folded, lists))
+                or (
+                    len(folded) == 1
+                    and len(folded[0]) > 3
+                    and not lists.is_common(folded[0])
+                    and not _compound_word(folded[0], lists)
+                    and folded[0] not in {"http", "https", "www"}
+                    and not _after_determiner(text, start)
+                    and not _after_place_word(text, start)
+                    and text[start - 1 : start] not in {'"', "“", "'"}
+                )
             )
         return True
 
@@ -305,6 +314,11 @@ _MASKED = re.compile(
 _HALF_A_COMPOUND = re.compile(r"-[a-z]")
 _ELONGATED = re.compile(r"([^\W\d_])\1\1", re.IGNORECASE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _rare(folded: list[str], lists: NameLists) -> bool:
+    """Words of four letters or more that no dictionary has: "sitaram katel"."""
+    return all(len(f) > 3 and not lists.is_common(f) for f in folded)
 
 
 def _compound_word(word: str, lists: NameLists) -> bool:
