@@ -62,6 +62,10 @@ WITH_MODEL = [
     ("Bill is due on the 15th.", []),
     ("Grant is available for nonprofits until May.", []),
     ("Chase is closed on Monday.", []),
+    # an unknown word opening a sentence, described as people are, not defined as things are
+    ("Okonkwo is very reliable and always on time.", ["Okonkwo"]),
+    ("Zendesk is a help desk tool.", []),
+    ("Harborfest is back this weekend!", []),
     ("Marta Palermo - Head of Volunteers", ["Marta Palermo"]),
     ("Drove to Los Angeles with Maria Lopez", ["Maria Lopez"]),
     ("Bruh the line at the DMV is long today", []),

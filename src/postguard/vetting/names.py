@@ -507,7 +507,7 @@ def _name_at(
         if (
             tok.is_title
             and not lists.is_common(word)
-            and (_cue_before(toks, i) or _cue_after(toks, i + 1))
+            and (_cue_before(toks, i) or _cue_after(toks, i + 1) or _described(text, toks, i))
             and len(word) > 2
         ):
             return _extend(toks, i + 1, lists, lowercase=False)
@@ -590,6 +590,31 @@ def _addressed(text: str, toks: list[Token], i: int, lists: NameLists) -> bool:
             len(spoken) == 3 and all(t.is_word for t in spoken) and after.text[:1].isupper()
         )
     return mark.text == "," and after.folded in _ADDRESS_FOLLOW
+
+
+_IS = frozenset({"is", "was"})
+# After "X is": what describes a person rather than defines a thing ("Coden is a design agency").
+_NOT_A_DESCRIPTION = frozenset(
+    {
+        "a", "an", "the", "one", "not", "also", "now", "available", "back", "open", "closed",
+        "here", "coming", "out", "over", "on", "off", "due", "free", "live", "located", "held",
+        "scheduled", "canceled", "cancelled", "postponed", "sold", "full", "included",
+    }
+)  # fmt: skip
+
+
+def _described(text: str, toks: list[Token], i: int) -> bool:
+    """An unknown word opening a sentence and described as people are ("Shovda is very
+    reliable", "Luiza is from Xignite"), not defined as things are ("Coden is a design agency")."""
+    if not _sentence_start(text, toks, i) or i + 2 >= len(toks):
+        return False
+    verb, after = toks[i + 1], toks[i + 2]
+    return (
+        verb.folded in _IS
+        and after.is_word
+        and after.is_lower
+        and after.folded not in _NOT_A_DESCRIPTION
+    )
 
 
 def _extend(toks: list[Token], j: int, lists: NameLists, *, lowercase: bool) -> int:
