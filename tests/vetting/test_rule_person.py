@@ -66,6 +66,7 @@ WITH_MODEL = [
     ("Okonkwo is very reliable and always on time.", ["Okonkwo"]),
     ("Zendesk is a help desk tool.", []),
     ("Harborfest is back this weekend!", []),
+    ("Nikolaidis continues his streak of perfect attendance.", ["Nikolaidis"]),
     ("Marta Palermo - Head of Volunteers", ["Marta Palermo"]),
     ("Drove to Los Angeles with Maria Lopez", ["Maria Lopez"]),
     ("Bruh the line at the DMV is long today", []),

@@ -593,6 +593,7 @@ def _addressed(text: str, toks: list[Token], i: int, lists: NameLists) -> bool:
 
 
 _IS = frozenset({"is", "was"})
+_HIS_HER = frozenset({"his", "her", "himself", "herself"})
 # After "X is": what describes a person rather than defines a thing ("Coden is a design agency").
 _NOT_A_DESCRIPTION = frozenset(
     {
@@ -609,6 +610,8 @@ def _described(text: str, toks: list[Token], i: int) -> bool:
     if not _sentence_start(text, toks, i) or i + 2 >= len(toks):
         return False
     verb, after = toks[i + 1], toks[i + 2]
+    if verb.is_word and verb.is_lower and after.folded in _HIS_HER:
+        return True  # "Pyrion continues his streak": a verb, then the person's own pronoun
     return (
         verb.folded in _IS
         and after.is_word
