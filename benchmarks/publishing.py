@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import pstats
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -217,11 +218,11 @@ def profile_table(path: Path) -> tuple[list[str], dict[str, float]]:
     rows = []
     for label, seconds in (
         ("waiting on the platforms' HTTP (every call)", http),
-        ("… of which Bluesky sign-in (a new session for every delivery)", sign_in),
+        ("… of which Bluesky sign-in (createSession, getSession)", sign_in),
         ("database queries and commits (claims, deliveries, audit chain)", database),
         ("image stripping", stripping),
         ("Postguard's own Python (state machine, approvals, audit, connectors, SDKs)", own),
-        ("… of which a new HTTP client per delivery (its TLS context loads the CA bundle)", tls),
+        ("… of which TLS set-up for new HTTP clients (loading the CA bundle)", tls),
     ):
         share = seconds / jobs if jobs else 0.0
         rows.append(f"| {label} | {seconds:.2f} s | {share:.0%} |")
@@ -236,24 +237,52 @@ def conclusion(parts: dict[str, float], deliveries: int, bursts: list[Burst]) ->
     """What the profile says limits the throughput, in words drawn from the numbers."""
     jobs = parts["jobs"] or 1.0
     http, own = parts["http"] / jobs, parts["own"] / jobs
-    if http >= own + parts["database"] / jobs:
+    if http >= 0.6:
         verdict = "the platforms, not Postguard, limit a worker's throughput"
+    elif http >= 0.4:
+        verdict = "the wait on the platforms and Postguard's own work weigh about the same"
     else:
-        verdict = (
-            "Postguard's own work weighs at least as much as the wait on the platforms; the two "
-            "per-delivery set-ups above are what to cut first (one signed-in session and one "
-            "HTTP client per account and worker would remove most of both)"
+        verdict = "Postguard's own work, more than the platforms, limits a worker's throughput"
+    text = (
+        f"A publish job took {jobs / max(deliveries, 1):.2f} s per post in the profiled worker: "
+        f"{http:.0%} waiting on the platforms ({parts['sign_in'] / jobs:.0%} of the job "
+        f"signing in to Bluesky), {parts['database'] / jobs:.0%} in the database, {own:.0%} in "
+        f"Python ({parts['tls'] / jobs:.0%} setting up TLS for new HTTP clients). So {verdict}."
+    )
+    setup = (parts["sign_in"] + parts["tls"]) / jobs
+    if setup >= 0.2:
+        # What a job would take with one signed-in session and one HTTP client per account
+        # and worker: without the per-delivery sign-in and TLS set-up.
+        lean = (jobs - parts["sign_in"] - parts["tls"]) / max(deliveries, 1)
+        text += (
+            f" Signing in and setting up a client for every delivery is {setup:.0%} of it: one "
+            f"session and one client per account and worker would bring a job to about "
+            f"{lean:.2f} s."
         )
     scaling = bursts[-1].per_second / bursts[0].per_second if bursts[0].per_second else 0.0
+    return text + (
+        f" Four workers publish {scaling:.1f}x as fast as one here: the platform servers run on "
+        "the same two cores as the workers, so more workers mostly share the same CPUs. The "
+        "embedded worker polls the job table every second, so a post due now waits up to a "
+        "second before a worker sees it."
+    )
+
+
+def provenance() -> str:
+    """The commit measured, and whether the source tree had uncommitted changes."""
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+        return done.stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "?"
+    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
+    if not changed:
+        return f"Measured at commit {commit}."
     return (
-        f"A publish job took {jobs / max(deliveries, 1):.2f} s per post in the profiled worker: "
-        f"{http:.0%} waiting on the platforms ({parts['sign_in'] / jobs:.0%} signing in to "
-        f"Bluesky anew for every delivery), {parts['database'] / jobs:.0%} in the database, "
-        f"{own:.0%} in Python ({parts['tls'] / jobs:.0%} building a new TLS context per "
-        f"delivery). So {verdict}. Four workers publish {scaling:.1f}x as fast as one here: "
-        "the platform servers run on the same two cores as the workers, so more workers mostly "
-        "share the same CPUs. The embedded worker polls the job table every second, so a post "
-        "due now waits up to a second before a worker sees it."
+        f"Measured at commit {commit} plus uncommitted changes to {len(changed)} file(s) under "
+        f"src/ ({', '.join(sorted(changed)[:6])}{', ...' if len(changed) > 6 else ''})."
     )
 
 
@@ -289,7 +318,7 @@ def measure(quick: bool = False) -> Section:
         "Embedded workers (`postguard worker` processes) on one SQLite database, publishing to "
         "2 accounts on the reference Bluesky PDS and 2 on mastodon-mock (a stand-in for "
         "Mastodon), all on loopback. Every post was drafted, vetted, approved by a second "
-        "person and scheduled through the services first; no images.",
+        "person and scheduled through the services first; no images. " + provenance(),
         "",
         "| workers | posts due at once | publishing took | posts/s | lateness p50 | p99 |",
         "|---|---|---|---|---|---|",
