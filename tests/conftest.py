@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -90,6 +91,15 @@ def _fast_password_hasher() -> Iterator[None]:
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _close_cached_connectors() -> Iterator[None]:
+    """Connectors a worker keeps between jobs (publishing.connector_cache) end with the test."""
+    yield
+    connector_cache = sys.modules.get("postguard.publishing.connector_cache")
+    if connector_cache is not None:
+        connector_cache.close_all()
 
 
 @pytest.fixture

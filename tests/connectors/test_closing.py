@@ -1,6 +1,7 @@
-"""A connector owns the HTTP client it was built with and closes it: after a publish, a
-reconcile, an integrity check and a connect, every connector Postguard built is closed, whether
-the call worked or not.
+"""A connector owns the HTTP client it was built with and closes it: a connect closes the one it
+verified with, whether the call worked or not. The publisher, reconcile and the integrity watch
+keep theirs for the worker's next job (publishing.connector_cache) and close them when the
+worker shuts down, or at once when a job fails in a way the connector's state is unknown.
 
 Bluesky is the reference PDS from npm; Mastodon is mastodon-mock, a stand-in because no real
 Mastodon server installs here.
@@ -26,7 +27,7 @@ from postguard.connectors.credentials import Secret
 from postguard.connectors.http import AddressPolicy, HttpClient
 from postguard.connectors.mastodon import MastodonConnector
 from postguard.core.actors import SYSTEM
-from postguard.publishing import connections
+from postguard.publishing import connections, connector_cache
 from postguard.publishing.connections import ConnectError, connect
 from postguard.publishing.integrity import check_account
 from postguard.publishing.models import Delivery
@@ -127,7 +128,7 @@ def test_leaving_a_with_block_closes_both_connectors_clients_even_on_an_error() 
 
 
 @pytest.mark.django_db
-def test_the_publisher_closes_its_connector_after_publishing_to_bluesky(
+def test_the_publisher_keeps_its_bluesky_connector_until_the_worker_shuts_down(
     publishing: Publishing, bluesky_target: BlueskyTarget, built: list[Connector]
 ) -> None:
     post = publishing.scheduled("Closed after use")
@@ -136,11 +137,13 @@ def test_the_publisher_closes_its_connector_after_publishing_to_bluesky(
     assert post.state == State.PUBLISHED
     assert len(bluesky_target.posts()) == 1
     assert [type(c) for c in built] == [BlueskyConnector]
+    assert not any(is_closed(c) for c in built)  # kept for the worker's next job
+    connector_cache.close_all()  # the worker shuts down
     assert all(is_closed(c) for c in built)
 
 
 @pytest.mark.django_db
-def test_the_publisher_closes_its_connector_after_publishing_to_mastodon(
+def test_the_publisher_keeps_its_mastodon_connector_until_the_worker_shuts_down(
     publishing: Publishing, mastodon_target: MastodonTarget, cast: Any, built: list[Connector]
 ) -> None:
     post = publishing.scheduled("Closed after use", [cast.mastodon])
@@ -148,11 +151,13 @@ def test_the_publisher_closes_its_connector_after_publishing_to_mastodon(
     post.refresh_from_db()
     assert post.state == State.PUBLISHED
     assert [type(c) for c in built] == [MastodonConnector]
+    assert not any(is_closed(c) for c in built)
+    connector_cache.close_all()
     assert all(is_closed(c) for c in built)
 
 
 @pytest.mark.django_db
-def test_a_failed_publish_closes_its_connector_too(
+def test_a_failed_publish_closes_its_connector_at_shutdown_too(
     publishing: Publishing, mastodon_target: MastodonTarget, cast: Any, built: list[Connector]
 ) -> None:
     mastodon_target.mock.inject_fault({"type": "status", "status": 422})
@@ -162,11 +167,12 @@ def test_a_failed_publish_closes_its_connector_too(
     assert delivery.state == "failed"
     assert "422" in delivery.last_error
     assert built
+    connector_cache.close_all()
     assert all(is_closed(c) for c in built)
 
 
 @pytest.mark.django_db
-def test_reconciliation_and_the_integrity_watch_close_their_connectors(
+def test_reconciliation_and_the_integrity_watch_share_a_connector_closed_at_shutdown(
     publishing: Publishing, bluesky_target: BlueskyTarget, built: list[Connector]
 ) -> None:
     post = publishing.scheduled("Found by the reconcile job")
@@ -179,7 +185,9 @@ def test_reconciliation_and_the_integrity_watch_close_their_connectors(
     result = check_account(bluesky_target.account)
     assert result.errors == []
     assert result.checked == 1
-    assert len(built) == 2
+    assert len(built) == 1  # the watch reuses the connector reconcile built
+    assert not is_closed(built[0])
+    connector_cache.close_all()
     assert all(is_closed(c) for c in built)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils.html import escape
 
 from postguard.publishing.models import Delivery
 from tests.publishing.conftest import BlueskyTarget, MastodonTarget, Publishing
@@ -26,7 +27,8 @@ def test_the_post_page_and_api_show_where_it_landed(
     html = page.content.decode()
     assert 'id="deliveries-h">Deliveries</h2>' in html
     assert str(cast.bluesky) in html
-    assert f'<a href="{delivery.url}" rel="noopener noreferrer">{delivery.url}</a>' in html
+    link = escape(delivery.url)
+    assert f'<a href="{link}" rel="noopener noreferrer">{link}</a>' in html
 
     answer = signed_in(cast.eddie).get(f"/api/v1/posts/{post.pk}")
     assert answer.status_code == 200

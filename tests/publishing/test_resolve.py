@@ -104,7 +104,10 @@ def test_found_on_bluesky_by_its_web_link_is_read_back_and_recorded(
         record["uri"],
         record["cid"],
     )
-    assert delivery.url == f"https://bsky.app/profile/{bluesky_target.remote.did}/post/{rkey}"
+    assert delivery.url == (  # the link to a post on a loopback PDS: the record on the PDS
+        f"{bluesky_target.pds.url}/xrpc/com.atproto.repo.getRecord?repo="
+        f"{bluesky_target.remote.did}&collection=app.bsky.feed.post&rkey={rkey}"
+    )
     assert (delivery.claimed_by, delivery.last_error) == ("", "")
     assert state_of(post) == State.PUBLISHED
     assert len(bluesky_target.posts()) == 1  # nothing published again
@@ -437,5 +440,5 @@ def test_the_command_resolves_and_exits_2_on_bad_input_and_3_when_denied(
     assert state_of(post) == State.UNCONFIRMED
 
     assert run(str(delivery.pk), "--found", record["uri"], "--note", "seen it") == 0
-    assert capsys.readouterr().out.startswith(f"Recorded: published on {cast.bluesky} at https://")
+    assert capsys.readouterr().out.startswith(f"Recorded: published on {cast.bluesky} at http://")
     assert state_of(post) == State.PUBLISHED

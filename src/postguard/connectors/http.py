@@ -11,9 +11,11 @@ answer into one of the three connector errors, with a message that says what cam
 from __future__ import annotations
 
 import email.utils
+import functools
 import ipaddress
 import json
 import socket
+import ssl
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -146,13 +148,26 @@ class _CappedStream(httpx.SyncByteStream):
         self.inner.close()
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The process's one TLS context, built on first use exactly as httpx builds its own.
+
+    Certificates are checked against certifi's CA bundle, with hostname checks (the
+    environment's SSL_CERT_FILE is ignored, like proxies). Loading the bundle is the costly part
+    of building a context, so every client shares this one: an SSLContext is safe to share
+    between threads, and nothing here changes it after it is built.
+    """
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class GuardedTransport(httpx.HTTPTransport):
     def __init__(self, policy: AddressPolicy, max_response_bytes: int) -> None:
-        super().__init__(trust_env=False, retries=0)
+        context = tls_context()
+        super().__init__(verify=context, trust_env=False, retries=0)
         # httpx has no public hook for the connect step; its pool is the documented httpcore
         # ConnectionPool, rebuilt here with the same defaults plus our network backend.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=context,
             max_connections=20,
             max_keepalive_connections=10,
             keepalive_expiry=5.0,

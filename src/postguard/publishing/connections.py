@@ -3,8 +3,9 @@ to publish.
 
 `connect()` signs in once with the credential a lead or security officer gives, records whose
 account it opened, and stores the credential encrypted (AES-GCM, bound to the account). Only
-`connector_for()` decrypts it, for the publisher and the integrity watch. `rotate_credentials()`
-re-encrypts every stored credential with the current key after a key rotation.
+`connector_for()` decrypts it (the publisher and the integrity watch reuse what it builds through
+`postguard.publishing.connector_cache`). `rotate_credentials()` re-encrypts every stored
+credential with the current key after a key rotation.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from postguard.core.actors import SYSTEM, actor_name
 from postguard.core.permissions import require
 from postguard.publishing.models import Connection, credential_context
 from postguard.registry.models import PlatformAccount
+from postguard.settings.env import SettingError
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -46,9 +48,15 @@ def http_client() -> HttpClient:
 
 
 def cipher() -> CredentialCipher:
+    """The configured credential keys; ConnectError when they are missing or unusable.
+
+    A bad key setting (the key and its _FILE both set, an unreadable file, a malformed key)
+    is a ConnectError with the setting's own message, like a missing key: the pages and the
+    API answer it as a refusal that names the setting, never as a server error.
+    """
     try:
         return CredentialCipher.from_settings()
-    except CredentialError as error:
+    except (CredentialError, SettingError) as error:
         raise ConnectError(str(error)) from None
 
 
@@ -112,14 +120,20 @@ def connect(
 
 
 def connector_for(account: PlatformAccount) -> Connector:
-    """The connector signed in as this account. For the publisher and the integrity watch only.
+    """A new connector signed in as this account. For the publisher, the integrity watch and
+    resolving by hand only.
 
     The caller closes it (`with connector_for(account) as connector:`): it holds its own HTTP
-    client.
+    client. Workers reuse theirs instead: `connector_cache.lease(account)`.
 
     Raises ConnectError when the account is not connected, its connection is broken, or its
     credential does not decrypt with the configured keys.
     """
+    return connector_from(account, usable_connection(account))
+
+
+def usable_connection(account: PlatformAccount) -> Connection:
+    """The account's stored connection; ConnectError when there is none or it is broken."""
     connection = Connection.objects.filter(account=account).first()
     if connection is None:
         raise ConnectError(
@@ -128,11 +142,25 @@ def connector_for(account: PlatformAccount) -> Connector:
         )
     if connection.broken_reason:
         raise ConnectError(f"{account}: {connection.broken_reason}")
+    return connection
+
+
+def connector_from(account: PlatformAccount, connection: Connection) -> Connector:
+    """A new connector built from this stored connection (decrypting its credential)."""
     try:
         secret = cipher().decrypt(connection.credential, context=credential_context(account.pk))
     except CredentialError as error:
         raise ConnectError(f"{account}: {error}") from None
     return _build(account, connection.service_url, connection.login, secret)
+
+
+def client_settings() -> tuple[bool, bool, float]:
+    """What `http_client()` is built from: a reused connector must have been built the same."""
+    return (
+        bool(settings.PLATFORM_ALLOW_LOOPBACK),
+        bool(settings.PLATFORM_ALLOW_PRIVATE),
+        float(settings.PLATFORM_TIMEOUT_SECONDS),
+    )
 
 
 def mark_broken(account: PlatformAccount, reason: str) -> None:

@@ -29,7 +29,8 @@ from postguard.core.actors import SYSTEM, actor_name
 from postguard.core.permissions import require
 from postguard.jobs.models import Job
 from postguard.jobs.runner import enqueue, handler, periodic
-from postguard.publishing.connections import ConnectError, connector_for
+from postguard.publishing import connector_cache
+from postguard.publishing.connections import ConnectError
 from postguard.publishing.models import Connection, Delivery, IntegrityAlert
 from postguard.registry.models import PlatformAccount
 
@@ -90,13 +91,13 @@ def check_account(account: PlatformAccount) -> CheckResult:
     """One round of the watch on one account (the job, and `postguard integrity-check`)."""
     result = CheckResult(account=account)
     try:
-        connector = connector_for(account)
+        lease = connector_cache.lease(account)
     except ConnectError as error:
         result.errors.append(str(error))
         logger.warning("integrity check of %s skipped: %s", account, error)
         return result
     connection = Connection.objects.get(account=account)
-    with connector:  # closes its HTTP client whatever happens
+    with lease as connector:  # the worker's own, kept open for its next job
         try:
             recent = connector.recent(RECENT_LIMIT)
         except ConnectorError as error:

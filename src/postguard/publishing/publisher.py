@@ -36,8 +36,8 @@ from postguard.connectors.registry import UnsupportedPlatformError
 from postguard.core.actors import SYSTEM, actor_name
 from postguard.jobs.models import Job
 from postguard.jobs.runner import enqueue, handler, periodic, worker_name
-from postguard.publishing import outcomes
-from postguard.publishing.connections import ConnectError, connector_for, mark_broken
+from postguard.publishing import connector_cache, outcomes
+from postguard.publishing.connections import ConnectError, mark_broken
 from postguard.publishing.models import Delivery, Pause, active_pause
 from postguard.publishing.outgoing import MediaError, build_request
 from postguard.workflow.machine import IllegalTransitionError, post_targets, transition
@@ -225,11 +225,11 @@ def _deliver(delivery_id: int, worker: str) -> None:
     # A worker died mid-call: the platform may have the post, so look before anything else.
     interrupted = delivery.state == D.SENDING
     try:
-        connector = connector_for(delivery.account)
+        lease = connector_cache.lease(delivery.account)
     except (ConnectError, UnsupportedPlatformError) as error:
         _unsendable(delivery, worker, interrupted, error)
         return
-    with connector:  # closes its HTTP client whatever happens
+    with lease as connector:  # the worker's own, kept open for its next job
         _deliver_with(delivery, worker, connector, interrupted)
 
 
@@ -394,11 +394,11 @@ def reconcile_delivery(delivery_id: int, *, worker: str | None = None) -> None:
     if delivery is None:
         return
     try:
-        connector = connector_for(delivery.account)
+        lease = connector_cache.lease(delivery.account)
     except (ConnectError, UnsupportedPlatformError) as error:
         _check_later(delivery, worker, f"cannot look for the post: {error}")
         return
-    with connector:  # closes its HTTP client whatever happens
+    with lease as connector:  # the worker's own, kept open for its next job
         _reconcile_with(delivery, worker, connector)
 
 

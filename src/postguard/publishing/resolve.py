@@ -27,7 +27,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from django.db import transaction
 from django.db.models import Q
@@ -307,7 +307,7 @@ def _bluesky_target(delivery: Delivery, connection: Connection | None, given: st
     at = _AT_URI.match(given)
     web = None
     if at is None and given.lower().startswith(("https://", "http://")):
-        web = _BSKY_WEB.match(urlsplit(given).path)
+        web = _BSKY_WEB.match(urlsplit(given).path) or _AT_URI.match(_record_link(given))
     match = at or web
     if match is None:
         raise ResolveError(
@@ -334,6 +334,16 @@ def _bluesky_target(delivery: Delivery, connection: Connection | None, given: st
     remote_id = f"at://{repo}/{BLUESKY_POST}/{rkey}"
     url = given if web is not None else f"https://bsky.app/profile/{repo}/post/{rkey}"
     return _Target(remote_id=remote_id, url=url)
+
+
+def _record_link(given: str) -> str:
+    """The at:// URI a PDS's record link names (the link Postguard gives for a post on a PDS
+    without a web app: /xrpc/com.atproto.repo.getRecord?repo=...&collection=...&rkey=...)."""
+    parts = urlsplit(given)
+    if not parts.path.endswith("/xrpc/com.atproto.repo.getRecord"):
+        return ""
+    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    return f"at://{query.get('repo', '')}/{query.get('collection', '')}/{query.get('rkey', '')}"
 
 
 def _mastodon_target(delivery: Delivery, connection: Connection | None, given: str) -> _Target:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 from atproto import Client, Request, models
@@ -140,13 +141,14 @@ class BlueskyConnector(Connector):
         handle: str,
         app_password: Secret,
         http: HttpClient,
-        web_url: str = "https://bsky.app",
+        web_url: str | None = "https://bsky.app",
     ) -> None:
         self.service_url = service_url.rstrip("/")
         self.handle = handle.removeprefix("@")
         self._app_password = app_password
         self._http = http
-        self.web_url = web_url.rstrip("/")
+        # None: no web app shows this PDS's posts (a local PDS); link to the record's JSON.
+        self.web_url = web_url.rstrip("/") if web_url is not None else None
         self._client = Client(base_url=self.service_url, request=_SharedRequest(http))
         self._did: str | None = None
 
@@ -337,7 +339,14 @@ class BlueskyConnector(Connector):
 
     def _web_url(self, uri: str) -> str:
         repo, rkey = parse_post_uri(uri)
-        return f"{self.web_url}/profile/{repo}/post/{rkey}"
+        return self.post_link(repo, rkey)
+
+    def post_link(self, repo: str, rkey: str) -> str:
+        """Where a person can see the post: the web app's page, or the record on the PDS."""
+        if self.web_url is not None:
+            return f"{self.web_url}/profile/{repo}/post/{rkey}"
+        query = urlencode({"repo": repo, "collection": POST_COLLECTION, "rkey": rkey}, safe=":")
+        return f"{self.service_url}/xrpc/com.atproto.repo.getRecord?{query}"
 
     def _call(
         self,
