@@ -262,7 +262,8 @@ def conclusion(parts: dict[str, float], deliveries: int, bursts: list[Burst]) ->
     scaling = bursts[-1].per_second / bursts[0].per_second if bursts[0].per_second else 0.0
     return text + (
         f" Four workers publish {scaling:.1f}x as fast as one here: the platform servers run on "
-        "the same two cores as the workers, so more workers mostly share the same CPUs. The "
+        "the same two cores as the workers, and SQLite lets one process write at a time, so "
+        "more workers mostly wait for each other. The "
         "embedded worker polls the job table every second, so a post due now waits up to a "
         "second before a worker sees it."
     )
