@@ -7,6 +7,7 @@ SQLite test database is a file, so the worker shares it as it shares PostgreSQL'
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -178,6 +179,26 @@ def test_the_celery_sweep_picks_up_a_job_whose_message_was_lost(
     sweep.delay()
     wait_for(lambda: _state(post) == State.IN_REVIEW, what="the sweep to run the lost job")
     assert Job.objects.get(name="workflow.vet").attempts == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_celery_job_due_later_runs_when_due_without_a_sweep(
+    celery_worker: str, tmp_path: Path
+) -> None:
+    # No beat runs here: only the message's eta can bring the job back when it falls due. Sent
+    # at once instead, the worker would find nothing due to claim and the job would stay queued.
+    from django.db import transaction
+    from django.utils import timezone
+
+    with transaction.atomic():
+        job = runner.enqueue(
+            "publishing.publish", 999_999, run_after=timezone.now() + dt.timedelta(seconds=3)
+        )
+    wait_for(
+        lambda: Job.objects.get(pk=job.pk).state == Job.State.DONE,
+        what=f"the Celery worker to run the job when due (log: {tmp_path / 'celery.log'})",
+    )
+    assert Job.objects.get(pk=job.pk).attempts == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -26,7 +26,9 @@ def test_enqueue_tells_the_backend_only_after_the_commit(
     django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     told: list[int] = []
-    monkeypatch.setattr(EmbeddedBackend, "notify", lambda self, job_id: told.append(job_id))
+    monkeypatch.setattr(
+        EmbeddedBackend, "notify", lambda self, job_id, run_after=None: told.append(job_id)
+    )
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         job = runner.enqueue("test.record", 42)
         assert told == []
@@ -40,7 +42,9 @@ def test_a_rolled_back_enqueue_leaves_no_job_and_no_message(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     told: list[int] = []
-    monkeypatch.setattr(EmbeddedBackend, "notify", lambda self, job_id: told.append(job_id))
+    monkeypatch.setattr(
+        EmbeddedBackend, "notify", lambda self, job_id, run_after=None: told.append(job_id)
+    )
 
     def failing_request() -> None:
         with transaction.atomic():

@@ -91,16 +91,16 @@ def enqueue(
         run_after=run_after or timezone.now(),
         max_attempts=max_attempts,
     )
-    job_id = job.pk
-    transaction.on_commit(lambda: _notify(job_id))
+    job_id, due = job.pk, job.run_after
+    transaction.on_commit(lambda: _notify(job_id, due))
     return job
 
 
-def _notify(job_id: int) -> None:
+def _notify(job_id: int, run_after: dt.datetime | None = None) -> None:
     from postguard.jobs.backends import backend
 
     try:
-        backend().notify(job_id)
+        backend().notify(job_id, run_after)
     except Exception:
         # The row is committed: the sweep will pick the job up. Never fail the user's request.
         logger.exception("could not hand job %s to the backend; the sweep will retry", job_id)
