@@ -231,6 +231,19 @@ def test_an_approval_older_than_max_age_never_counts(flow: Flow) -> None:
     assert post.state == State.APPROVED
 
 
+def test_the_periodic_check_sends_a_post_whose_window_closed_back_to_review(flow: Flow) -> None:
+    post = flow.to_review(not_after=timezone.now() + dt.timedelta(hours=2))
+    services.approve(post, flow.cast.rita, request=req(flow.cast.rita))
+    waiting = flow.to_review(not_after=timezone.now() + dt.timedelta(hours=2))
+    services.approve(waiting, flow.cast.rita, request=req(flow.cast.rita))
+    Post.objects.filter(pk=post.pk).update(not_after=timezone.now() - dt.timedelta(seconds=1))
+    runner.sweep()  # the periodic check
+    post.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (post.state, waiting.state) == (State.IN_REVIEW, State.APPROVED)
+    assert services.valid_approvals(post) == []
+
+
 def test_an_approval_past_the_window_never_counts(flow: Flow) -> None:
     end = timezone.now() + dt.timedelta(hours=2)
     post = flow.to_review(not_after=end)

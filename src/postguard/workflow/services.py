@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from postguard.audit.log import record
@@ -607,12 +608,27 @@ def expire_if_stale(post: Post, now: dt.datetime | None = None) -> bool:
 
 
 def expire_stale_approvals() -> int:
-    """The periodic check: every approved or scheduled post whose approval expired."""
-    count = 0
-    for post in Post.objects.filter(state__in=(State.APPROVED, State.SCHEDULED)):
-        if expire_if_stale(post):
-            count += 1
-    return count
+    """The periodic check: every approved or scheduled post whose approval expired.
+
+    Only posts whose window has closed or that hold an approval older than the policy allows
+    are examined (one query finds them), so the check costs little however many posts wait.
+    Anything else that voids an approval (a policy change) is caught when the post is
+    scheduled and again right before it is published: both call expire_if_stale().
+    """
+    policy = active_policy()
+    if policy is None:
+        return 0  # nothing can have been approved
+    now = timezone.now()
+    oldest = now - dt.timedelta(hours=policy.approvals.max_age_hours)
+    candidates = (
+        Post.objects.filter(state__in=(State.APPROVED, State.SCHEDULED))
+        .filter(
+            Q(not_after__lt=now)
+            | Q(approvals__voided_at__isnull=True, approvals__created_at__lt=oldest)
+        )
+        .distinct()
+    )
+    return sum(1 for post in candidates if expire_if_stale(post, now))
 
 
 def may(user: Any, action_name: str, post: Post, request: HttpRequest | None = None) -> bool:
