@@ -41,11 +41,13 @@ def session(connector: BlueskyConnector) -> Any:
     return connector._client._session
 
 
-def forge(connector: BlueskyConnector) -> None:
+def forge(connector: BlueskyConnector) -> str:
     """Same claims (the SDK still thinks the token is fresh), a signature the PDS refuses."""
     header, payload, signature = session(connector).access_jwt.split(".")
     forged = signature[:-4] + ("AAAA" if not signature.endswith("AAAA") else "BBBB")
-    session(connector).access_jwt = f"{header}.{payload}.{forged}"
+    token = f"{header}.{payload}.{forged}"
+    session(connector).access_jwt = token
+    return token
 
 
 def test_a_kept_connector_signs_in_once_for_many_calls(
@@ -62,14 +64,13 @@ def test_an_access_token_the_pds_refuses_gets_one_new_sign_in_and_the_post_goes_
     bluesky: BlueskyConnector, pds: PdsServer, bluesky_account: BlueskyAccount, sign_ins: list[str]
 ) -> None:
     bluesky.verify_credentials()
-    old = session(bluesky).access_jwt
-    forge(bluesky)
+    forged = forge(bluesky)
 
     result = bluesky.publish(request("After a token the PDS refused"))
 
     assert parse_post_uri(result.remote_id)[0] == bluesky_account.did
     assert sign_ins == [bluesky_account.handle, bluesky_account.handle]
-    assert session(bluesky).access_jwt != old
+    assert session(bluesky).access_jwt != forged  # a token the new sign-in gave
     [record] = pds.list_posts(bluesky_account)
     assert record["uri"] == result.remote_id
 
